@@ -1,0 +1,51 @@
+//! What every lesson program does with its command line and with bad input.
+//!
+//! A learner who mistypes `--steps abc` should see one line that names the
+//! argument, not a usage page and never a panic backtrace. So every program
+//! parses with [`parse_args`] and reports other failures with [`exit_usage`]
+//! (bad input, exit status 2) or [`exit_failure`] (the work failed, status 1).
+
+use std::fmt::Display;
+use std::process::exit;
+
+use clap::Parser;
+use clap::error::ErrorKind;
+
+/// Exit status for a bad command line or unusable input (as clap and most Unix tools use).
+pub const USAGE: i32 = 2;
+
+/// Parses the command line with clap's derive API.
+///
+/// `--help` and `--version` print as usual; any other error prints the first
+/// line of clap's message (`error: invalid value 'abc' for '--steps <N>': ...`)
+/// and exits with status 2.
+pub fn parse_args<T: Parser>() -> T {
+    match T::try_parse() {
+        Ok(args) => args,
+        Err(err)
+            if matches!(
+                err.kind(),
+                ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
+            ) =>
+        {
+            err.exit()
+        }
+        Err(err) => {
+            let text = err.render().to_string();
+            let first = text.lines().next().unwrap_or("error: bad arguments");
+            exit_usage(first.trim_start_matches("error: "))
+        }
+    }
+}
+
+/// Prints `error: MESSAGE` on stderr and exits with status 2 (bad input).
+pub fn exit_usage(message: impl Display) -> ! {
+    eprintln!("error: {message}");
+    exit(USAGE)
+}
+
+/// Prints `error: MESSAGE` on stderr and exits with status 1 (the work failed).
+pub fn exit_failure(message: impl Display) -> ! {
+    eprintln!("error: {message}");
+    exit(1)
+}

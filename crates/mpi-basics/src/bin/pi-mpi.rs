@@ -1,0 +1,45 @@
+//! Exercise 2: parallel computation of pi with `reduce` (workshop section 3.2).
+//!
+//! Every rank sums its own block of the steps with the fast kernel; `reduce`
+//! adds the blocks' sums up on rank 0, which prints pi.
+//!
+//! Run: `mpiexec -n 4 target/release/pi-mpi --steps 100000000`
+
+use std::time::Instant;
+
+use clap::Parser;
+use mpi::collective::SystemOperation;
+use mpi::traits::*;
+use pi_kernel::{block_range, fast_sum, pi_from_sum, pi_line};
+
+#[derive(Parser)]
+#[command(about = "Pi by the midpoint rule, steps split across MPI ranks and summed with reduce")]
+struct Args {
+    /// Number of steps N
+    #[arg(long, value_name = "N", default_value_t = 100_000_000, value_parser = clap::value_parser!(u64).range(1..))]
+    steps: u64,
+}
+
+fn main() {
+    let args: Args = lesson_cli::parse_args();
+    let universe = mpi_basics::init();
+    let world = universe.world();
+    let (rank, size) = (world.rank(), world.size());
+    let start = Instant::now();
+
+    // Decompose: this rank's contiguous block of the steps (sizes differ by at most one).
+    let block = block_range(args.steps, rank as u64, size as u64);
+    let local_sum = fast_sum(args.steps, block.start, block.end);
+
+    // Collect: rank 0 receives the sum of every rank's local_sum.
+    let root = world.process_at_rank(0);
+    if rank == 0 {
+        let mut sum = 0.0;
+        root.reduce_into_root(&local_sum, &mut sum, SystemOperation::sum());
+        let secs = start.elapsed().as_secs_f64();
+        let pi = pi_from_sum(sum, args.steps);
+        println!("{} on {size} ranks", pi_line(args.steps, pi, secs));
+    } else {
+        root.reduce_into(&local_sum, SystemOperation::sum());
+    }
+}
