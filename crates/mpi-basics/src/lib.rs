@@ -2,6 +2,8 @@
 //!
 //! - [`init`]: start MPI, and make a panic in any rank end the whole job.
 //! - [`launch`]: run a built lesson program under `mpiexec -n N` (tests, tools).
+//! - [`obj`]: send any serde value (mpi4py's lowercase `send`, `bcast`, `scatter`, ...).
+//! - [`ops`]: MAXLOC and MINLOC, the reduce operations rsmpi does not have.
 
 use std::sync::Once;
 
@@ -10,6 +12,8 @@ use mpi::topology::SimpleCommunicator;
 use mpi::traits::Communicator;
 
 pub mod launch;
+pub mod obj;
+pub mod ops;
 
 /// Exit status of a job ended by a panicking rank.
 pub const PANIC_EXIT: i32 = 101;
@@ -30,6 +34,26 @@ pub fn init() -> Universe {
     };
     abort_job_on_panic();
     universe
+}
+
+/// Ends the program cleanly when it needs more ranks than it was started with.
+///
+/// Every rank checks the same size, so all of them finalise MPI and exit
+/// with status 2 together; rank 0 prints one line saying why. Otherwise
+/// gives the universe back.
+pub fn require_ranks(universe: Universe, min: i32, why: &str) -> Universe {
+    let world = universe.world();
+    let (rank, size) = (world.rank(), world.size());
+    if size >= min {
+        return universe;
+    }
+    drop(universe); // MPI_Finalize before exiting
+    if rank == 0 {
+        lesson_cli::exit_usage(format!(
+            "this program needs at least {min} ranks, got {size}: {why} (run it with mpiexec -n {min} or more)"
+        ));
+    }
+    std::process::exit(lesson_cli::USAGE)
 }
 
 fn abort_job_on_panic() {

@@ -1,0 +1,512 @@
+//! Object messaging: send any serde value, as mpi4py's lowercase `send`,
+//! `recv`, `bcast`, `scatter` and `gather` send any Python object.
+//!
+//! # The idea: bytes plus a length
+//!
+//! MPI moves buffers of a fixed element type: "1000 doubles", "4 ints".
+//! rsmpi follows it: `send(&x)` needs `x` to be a number, a slice of numbers
+//! or a fixed-layout struct (`#[derive(Equivalence)]`). A `String`, a
+//! `Vec<Vec<i32>>` or a struct holding a `Vec` has no fixed layout, so it
+//! cannot be sent as it is. mpi4py's answer is to *pickle* the object into
+//! bytes and send the bytes; ours is the same with serde and the compact
+//! [postcard](https://docs.rs/postcard) format:
+//!
+//! 1. the sender encodes the value into a `Vec<u8>`;
+//! 2. the bytes travel as an ordinary MPI message of `u8`;
+//! 3. the receiver decodes them back into the type it asks for.
+//!
+//! The receiver does not know in advance how many bytes are coming, so it
+//! must learn the length before it can allocate a buffer:
+//! - point to point ([`recv_obj`]): a *matched probe* (`MPI_Mprobe`) reports
+//!   the size of the waiting message, we allocate, then receive that very
+//!   message (no other receive can steal it in between);
+//! - collectives cannot be probed, so they move the lengths first (one
+//!   number per rank), then the bytes: [`bcast_obj`] broadcasts the length,
+//!   then the bytes; [`scatter_obj`] and [`gather_obj`] move the lengths, then
+//!   all items' bytes in one *varcount* call (`MPI_Scatterv`/`MPI_Gatherv`)
+//!   with the counts and displacements computed from the lengths.
+//!
+//! # The typed fast path
+//!
+//! Encoding costs time, so for plain numbers and fixed-layout structs use
+//! rsmpi's typed calls directly (`process.send(&x)`, `root.broadcast_into(&mut x)`):
+//! that is mpi4py's uppercase `Send`/`Bcast` on numpy buffers. The lesson
+//! `sum-reduce` uses them; `pingpong-bench` measures both ways.
+//!
+//! Inside this module, a `Vec<f64>` or `Vec<f32>` is encoded by copying its
+//! memory instead of visiting each number through serde: the bytes are the
+//! same as postcard's (a length, then the numbers in little-endian), only
+//! produced faster (see [`fast`]).
+//!
+//! # Errors
+//!
+//! Every function returns a [`Result`]: decoding a message into the wrong
+//! type, or scattering a list that does not hold exactly one item per rank,
+//! gives an [`ObjError`] whose message names the operation, the rank the
+//! bytes came from, the tag and the expected type. When the *root* of a
+//! collective fails (no value, wrong count), it still takes part in the
+//! collective and tells the other ranks, so every rank returns the error and
+//! none waits forever.
+
+use std::any::type_name;
+use std::fmt;
+
+use mpi::datatype::{Partition, PartitionMut};
+use mpi::point_to_point::{Destination, Source, Status};
+use mpi::topology::{Process, Rank};
+use mpi::traits::*;
+use mpi::{Count, Tag};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+pub mod fast;
+
+/// Receive a message with any tag (`MPI_ANY_TAG`), for [`recv_obj`].
+pub const ANY_TAG: Tag = mpi::ffi::MPI_ANY_TAG;
+
+/// What went wrong in an object message: every variant says which operation,
+/// which ranks and which type, so the message can be acted on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ObjError {
+    /// The bytes received are not a valid encoding of the expected type
+    /// (the sender sent another type, or the receiver asked for the wrong one).
+    Decode {
+        /// The operation: `recv`, `bcast`, `scatter`, `gather`, ...
+        op: &'static str,
+        /// The rank the bytes came from.
+        source: Rank,
+        /// The message tag (collectives have none).
+        tag: Option<Tag>,
+        /// The type the receiver asked for.
+        expected: String,
+        /// The codec's reason.
+        reason: String,
+    },
+    /// A value could not be encoded (postcard supports every serde type except
+    /// sequences of unknown length), or is larger than an MPI count (2 GiB).
+    Encode {
+        /// The operation.
+        op: &'static str,
+        /// The rank whose value failed.
+        rank: Rank,
+        /// The value's type.
+        type_name: String,
+        /// The codec's reason.
+        reason: String,
+    },
+    /// `scatter_obj` needs exactly one item per rank at the root.
+    ScatterCount {
+        /// The root rank.
+        root: Rank,
+        /// How many items the root has.
+        items: usize,
+        /// How many ranks there are.
+        size: Rank,
+    },
+    /// The root of a collective passed `None` where it must give the value.
+    MissingRootValue {
+        /// The operation.
+        op: &'static str,
+        /// The root rank.
+        root: Rank,
+    },
+    /// The root of a collective failed before sending (this rank is not the
+    /// root; the root's own error says why).
+    RootFailed {
+        /// The operation.
+        op: &'static str,
+        /// The root rank.
+        root: Rank,
+    },
+}
+
+impl fmt::Display for ObjError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ObjError::Decode {
+                op,
+                source,
+                tag,
+                expected,
+                reason,
+            } => {
+                write!(f, "{op}: the message from rank {source}")?;
+                if let Some(tag) = tag {
+                    write!(f, " with tag {tag}")?;
+                }
+                write!(
+                    f,
+                    " is not a {expected} ({reason}): sender and receiver must use the same type"
+                )
+            }
+            ObjError::Encode {
+                op,
+                rank,
+                type_name,
+                reason,
+            } => write!(
+                f,
+                "{op}: rank {rank} cannot encode its {type_name}: {reason}"
+            ),
+            ObjError::ScatterCount { root, items, size } => write!(
+                f,
+                "scatter: root rank {root} has {items} items but there are {size} ranks: \
+                 scatter needs exactly one item per rank (package the list as {size} sub-lists)"
+            ),
+            ObjError::MissingRootValue { op, root } => {
+                write!(
+                    f,
+                    "{op}: the root rank {root} must pass Some(value), not None"
+                )
+            }
+            ObjError::RootFailed { op, root } => write!(
+                f,
+                "{op}: the root rank {root} failed before sending (its own error says why)"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ObjError {}
+
+/// The result of every object call.
+pub type Result<T> = std::result::Result<T, ObjError>;
+
+/// Where a received object came from (mpi4py's `MPI.Status`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ObjStatus {
+    /// The sender's rank (useful after receiving from `any_process()`).
+    pub source: Rank,
+    /// The message's tag (useful after receiving with [`ANY_TAG`]).
+    pub tag: Tag,
+    /// The size of the encoded message in bytes.
+    pub bytes: usize,
+}
+
+/// A type's name without module paths: `Vec<Point>`, not `alloc::vec::Vec<my_crate::Point>`.
+pub fn short_type_name<T: ?Sized>() -> String {
+    let full = type_name::<T>();
+    let mut out = String::with_capacity(full.len());
+    let mut word = String::new();
+    let mut chars = full.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c.is_alphanumeric() || c == '_' {
+            word.push(c);
+        } else if c == ':' && chars.peek() == Some(&':') {
+            chars.next(); // `path::` : drop the path segment
+            word.clear();
+        } else {
+            out.push_str(&word);
+            word.clear();
+            out.push(c);
+        }
+    }
+    out + &word
+}
+
+/// Encodes a value into postcard bytes (fast path for `Vec<f64>`/`Vec<f32>`).
+fn encode<T: Serialize + 'static>(op: &'static str, rank: Rank, value: &T) -> Result<Vec<u8>> {
+    let bytes = match fast::encode(value) {
+        Some(bytes) => bytes,
+        None => postcard::to_allocvec(value).map_err(|e| ObjError::Encode {
+            op,
+            rank,
+            type_name: short_type_name::<T>(),
+            reason: e.to_string(),
+        })?,
+    };
+    if Count::try_from(bytes.len()).is_err() {
+        return Err(ObjError::Encode {
+            op,
+            rank,
+            type_name: short_type_name::<T>(),
+            reason: format!("{} bytes is more than one MPI message holds", bytes.len()),
+        });
+    }
+    Ok(bytes)
+}
+
+/// Decodes bytes into a `T`; all bytes must be used (left-over bytes mean a wrong type).
+fn decode<T: DeserializeOwned + 'static>(
+    op: &'static str,
+    source: Rank,
+    tag: Option<Tag>,
+    bytes: &[u8],
+) -> Result<T> {
+    let error = |reason: String| ObjError::Decode {
+        op,
+        source,
+        tag,
+        expected: short_type_name::<T>(),
+        reason,
+    };
+    if let Some(result) = fast::decode::<T>(bytes) {
+        return result.map_err(error);
+    }
+    match postcard::take_from_bytes::<T>(bytes) {
+        Ok((value, [])) => Ok(value),
+        Ok((_, rest)) => Err(error(format!(
+            "{} of {} bytes left over",
+            rest.len(),
+            bytes.len()
+        ))),
+        Err(e) => Err(error(e.to_string())),
+    }
+}
+
+/// Sends `value` to `dest` with `tag` (mpi4py: `comm.send(value, dest=i, tag=t)`).
+///
+/// The value is encoded, then sent as one message of bytes. Like MPI's
+/// standard send, it may wait until the receiver starts receiving.
+pub fn send_obj<T: Serialize + 'static>(dest: &Process, value: &T, tag: Tag) -> Result<()> {
+    let me = dest.as_communicator().rank();
+    let bytes = encode("send", me, value)?;
+    dest.send_with_tag(&bytes[..], tag);
+    Ok(())
+}
+
+/// Receives one value sent by [`send_obj`] (mpi4py: `comm.recv(source=i, tag=t)`).
+///
+/// `source` is a rank (`world.process_at_rank(0)`) or any rank
+/// (`world.any_process()`); `tag` is a tag or [`ANY_TAG`]. Returns the value
+/// and where it came from. The type `T` must be the type that was sent.
+pub fn recv_obj<T: DeserializeOwned + 'static>(
+    source: &impl Source,
+    tag: Tag,
+) -> Result<(T, ObjStatus)> {
+    // Probe: wait for a matching message and learn its size, without receiving it yet.
+    let (message, status): (_, Status) = source.matched_probe_with_tag(tag);
+    let len = status.count(u8::equivalent_datatype()) as usize;
+    let mut bytes = vec![0u8; len];
+    // Receive exactly the probed message (a matched probe cannot be overtaken).
+    message.matched_receive_into(&mut bytes[..]);
+    let status = ObjStatus {
+        source: status.source_rank(),
+        tag: status.tag(),
+        bytes: len,
+    };
+    let value = decode("recv", status.source, Some(status.tag), &bytes)?;
+    Ok((value, status))
+}
+
+/// A length that tells the other ranks "the root failed, no bytes follow".
+const FAILED: u64 = u64::MAX;
+
+/// Broadcasts the root's value to every rank (mpi4py: `comm.bcast(value, root=0)`).
+///
+/// The root passes `Some(value)`, the other ranks `None`; every rank gets the value.
+pub fn bcast_obj<T: Serialize + DeserializeOwned + 'static>(
+    root: &Process,
+    value: Option<T>,
+) -> Result<T> {
+    let comm = root.as_communicator();
+    let root_rank = root.rank();
+    if comm.rank() == root_rank {
+        let encoded = match &value {
+            Some(v) => encode("bcast", root_rank, v),
+            None => Err(ObjError::MissingRootValue {
+                op: "bcast",
+                root: root_rank,
+            }),
+        };
+        // Step 1: the length (or FAILED), so the others can allocate.
+        let mut len = encoded.as_ref().map_or(FAILED, |b| b.len() as u64);
+        root.broadcast_into(&mut len);
+        // Step 2: the bytes. The root already has its value: no decoding.
+        let mut bytes = encoded?;
+        root.broadcast_into(&mut bytes[..]);
+        Ok(value.expect("checked above"))
+    } else {
+        let mut len = 0u64;
+        root.broadcast_into(&mut len);
+        if len == FAILED {
+            return Err(ObjError::RootFailed {
+                op: "bcast",
+                root: root_rank,
+            });
+        }
+        let mut bytes = vec![0u8; len as usize];
+        root.broadcast_into(&mut bytes[..]);
+        decode("bcast", root_rank, None, &bytes)
+    }
+}
+
+/// Offsets of consecutive blocks of the given lengths: `[3, 1, 2]` → `[0, 3, 4]`.
+fn displacements(counts: &[Count]) -> Vec<Count> {
+    counts
+        .iter()
+        .scan(0, |offset, &count| {
+            let start = *offset;
+            *offset += count;
+            Some(start)
+        })
+        .collect()
+}
+
+/// Gives item `i` of the root's list to rank `i` (mpi4py: `comm.scatter(items, root=0)`).
+///
+/// The root passes `Some(items)` with exactly one item per rank (as mpi4py
+/// requires: to give several values to each rank, package them into one item
+/// per rank, e.g. a `Vec<Vec<i32>>`); the other ranks pass `None`.
+pub fn scatter_obj<T: Serialize + DeserializeOwned + 'static>(
+    root: &Process,
+    items: Option<Vec<T>>,
+) -> Result<T> {
+    let comm = root.as_communicator();
+    let (root_rank, size) = (root.rank(), comm.size());
+    let mut my_len = 0u64;
+    if comm.rank() == root_rank {
+        let encoded: Result<Vec<Vec<u8>>> = match &items {
+            None => Err(ObjError::MissingRootValue {
+                op: "scatter",
+                root: root_rank,
+            }),
+            Some(items) if items.len() != size as usize => Err(ObjError::ScatterCount {
+                root: root_rank,
+                items: items.len(),
+                size,
+            }),
+            Some(items) => items
+                .iter()
+                .map(|item| encode("scatter", root_rank, item))
+                .collect(),
+        };
+        // Step 1: each rank's length (FAILED for all if the root failed).
+        let lens: Vec<u64> = match &encoded {
+            Ok(parts) => parts.iter().map(|p| p.len() as u64).collect(),
+            Err(_) => vec![FAILED; size as usize],
+        };
+        root.scatter_into_root(&lens[..], &mut my_len);
+        let parts = encoded?;
+        // Step 2: all items' bytes, one block per rank (MPI_Scatterv).
+        let counts: Vec<Count> = lens.iter().map(|&l| l as Count).collect();
+        let displs = displacements(&counts);
+        let all: Vec<u8> = parts.concat();
+        let mut mine = vec![0u8; my_len as usize];
+        root.scatter_varcount_into_root(&Partition::new(&all[..], counts, displs), &mut mine[..]);
+        // The root keeps its own item as it is.
+        let mut items = items.expect("checked above");
+        Ok(items.swap_remove(root_rank as usize))
+    } else {
+        root.scatter_into(&mut my_len);
+        if my_len == FAILED {
+            return Err(ObjError::RootFailed {
+                op: "scatter",
+                root: root_rank,
+            });
+        }
+        let mut mine = vec![0u8; my_len as usize];
+        root.scatter_varcount_into(&mut mine[..]);
+        decode("scatter", root_rank, None, &mine)
+    }
+}
+
+/// Encodes this rank's value for a gather; on failure, sends nothing and
+/// marks the length FAILED so the collecting ranks know.
+fn encode_for_gather<T: Serialize + 'static>(
+    op: &'static str,
+    rank: Rank,
+    value: &T,
+) -> (u64, Vec<u8>, Option<ObjError>) {
+    match encode(op, rank, value) {
+        Ok(bytes) => (bytes.len() as u64, bytes, None),
+        Err(e) => (FAILED, Vec::new(), Some(e)),
+    }
+}
+
+/// Decodes every rank's block of a gathered buffer.
+fn decode_blocks<T: DeserializeOwned + 'static>(
+    op: &'static str,
+    lens: &[u64],
+    all: &[u8],
+) -> Result<Vec<T>> {
+    let mut offset = 0;
+    let mut out = Vec::with_capacity(lens.len());
+    for (rank, &len) in lens.iter().enumerate() {
+        if len == FAILED {
+            return Err(ObjError::Encode {
+                op,
+                rank: rank as Rank,
+                type_name: short_type_name::<T>(),
+                reason: "that rank's own error says why".into(),
+            });
+        }
+        let block = &all[offset..offset + len as usize];
+        out.push(decode(op, rank as Rank, None, block)?);
+        offset += len as usize;
+    }
+    Ok(out)
+}
+
+fn counts_of(lens: &[u64]) -> Vec<Count> {
+    lens.iter()
+        .map(|&l| if l == FAILED { 0 } else { l as Count })
+        .collect()
+}
+
+/// Collects every rank's value at the root, in rank order (mpi4py: `comm.gather(value, root=0)`).
+///
+/// Returns `Some(values)` at the root and `None` elsewhere.
+pub fn gather_obj<T: Serialize + DeserializeOwned + 'static>(
+    root: &Process,
+    value: &T,
+) -> Result<Option<Vec<T>>> {
+    let comm = root.as_communicator();
+    let (me, size) = (comm.rank(), comm.size() as usize);
+    let (my_len, bytes, my_error) = encode_for_gather("gather", me, value);
+    if me == root.rank() {
+        // Step 1: every rank's length; step 2: every rank's bytes (MPI_Gatherv).
+        let mut lens = vec![0u64; size];
+        root.gather_into_root(&my_len, &mut lens[..]);
+        let counts = counts_of(&lens);
+        let displs = displacements(&counts);
+        let mut all = vec![0u8; counts.iter().map(|&c| c as usize).sum()];
+        root.gather_varcount_into_root(
+            &bytes[..],
+            &mut PartitionMut::new(&mut all[..], counts, displs),
+        );
+        decode_blocks("gather", &lens, &all).map(Some)
+    } else {
+        root.gather_into(&my_len);
+        root.gather_varcount_into(&bytes[..]);
+        my_error.map_or(Ok(None), Err)
+    }
+}
+
+/// Collects every rank's value on every rank, in rank order (mpi4py: `comm.allgather(value)`).
+pub fn allgather_obj<T: Serialize + DeserializeOwned + 'static>(
+    comm: &impl Communicator,
+    value: &T,
+) -> Result<Vec<T>> {
+    let (me, size) = (comm.rank(), comm.size() as usize);
+    let (my_len, bytes, _) = encode_for_gather("allgather", me, value);
+    let mut lens = vec![0u64; size];
+    comm.all_gather_into(&my_len, &mut lens[..]);
+    let counts = counts_of(&lens);
+    let displs = displacements(&counts);
+    let mut all = vec![0u8; counts.iter().map(|&c| c as usize).sum()];
+    comm.all_gather_varcount_into(
+        &bytes[..],
+        &mut PartitionMut::new(&mut all[..], counts, displs),
+    );
+    decode_blocks("allgather", &lens, &all)
+}
+
+/// Combines every rank's value with `op` at the root (mpi4py: `comm.reduce(value, op=f, root=0)`).
+///
+/// `op` is any function of two values, e.g. `|a, b| a + b` or a merge of two
+/// lists. The root gathers the values and folds them in rank order,
+/// `op(op(v0, v1), v2)…`, so `op` need not be commutative. Returns
+/// `Some(result)` at the root, `None` elsewhere.
+pub fn reduce_obj<T, F>(root: &Process, value: T, op: F) -> Result<Option<T>>
+where
+    T: Serialize + DeserializeOwned + 'static,
+    F: Fn(T, T) -> T,
+{
+    let gathered = gather_obj(root, &value)?;
+    Ok(gathered.map(|values| {
+        let mut values = values.into_iter();
+        let first = values.next().expect("a communicator has at least one rank");
+        values.fold(first, op)
+    }))
+}
