@@ -109,3 +109,141 @@ fn lessons_reject_arguments_with_one_line() {
         assert!(stderr.starts_with("error: "), "{program}: {stderr}");
     }
 }
+
+#[test]
+fn scatter_gather_collects_ten_times_each_rank() {
+    for n in 1..=4 {
+        let mut expected: Vec<String> = (0..n)
+            .map(|r| format!("Rank {r} received a scattered int {r}"))
+            .collect();
+        let list: Vec<usize> = (0..n).map(|r| r * 10).collect();
+        expected.push(format!("Rank 0 collected a list {list:?}"));
+        check(env!("CARGO_BIN_EXE_scatter-gather"), n, &[], expected);
+    }
+}
+
+#[test]
+fn scatter_uneven_gives_contiguous_blocks_both_ways() {
+    // The workshop's case: 8 elements at 4 ranks, two each.
+    assert_eq!(
+        blocks(8, 4),
+        vec![vec![0, 1], vec![2, 3], vec![4, 5], vec![6, 7]]
+    );
+    for n in 1..=4 {
+        for elements in [8usize, 10, 2, 0] {
+            let blocks = blocks(elements, n);
+            let counts: Vec<usize> = blocks.iter().map(Vec::len).collect();
+            // each block starts where the previous ones end
+            let displs: Vec<usize> = counts
+                .iter()
+                .scan(0, |start, count| {
+                    *start += count;
+                    Some(*start - count)
+                })
+                .collect();
+            let mut expected = vec![
+                format!("Rank 0 packaged {elements} elements as {blocks:?}"),
+                format!("Rank 0 scatters with counts {counts:?} and displacements {displs:?}"),
+            ];
+            for (r, block) in blocks.iter().enumerate() {
+                expected.push(format!("Rank {r} received {block:?} with scatter_obj"));
+                expected.push(format!("Rank {r} received {block:?} with scatter_varcount"));
+            }
+            let arg = elements.to_string();
+            check(
+                env!("CARGO_BIN_EXE_scatter-uneven"),
+                n,
+                &["--elements", &arg],
+                expected,
+            );
+        }
+    }
+}
+
+/// `0..elements` cut into `ranks` contiguous blocks, the first ones one longer.
+fn blocks(elements: usize, ranks: usize) -> Vec<Vec<usize>> {
+    let (base, extra) = (elements / ranks, elements % ranks);
+    let mut next = 0;
+    (0..ranks)
+        .map(|r| {
+            let len = base + usize::from(r < extra);
+            next += len;
+            (next - len..next).collect()
+        })
+        .collect()
+}
+
+#[test]
+fn send_recv_status_reports_source_tag_and_count() {
+    let program = env!("CARGO_BIN_EXE_send-recv-status");
+    check_needs_more_ranks(program, 1);
+    for n in 2..=4 {
+        let mut expected = Vec::new();
+        for r in 1..n {
+            let list: Vec<usize> = (1..=r).collect();
+            expected.push(format!(
+                "Rank 0 received {list:?} from rank {r} with tag 1: {r} elements (error=0)"
+            ));
+            let greeting = format!("Greetings from rank {r}");
+            // postcard: a one-byte length (under 128), then the UTF-8 bytes
+            let bytes = 1 + greeting.len();
+            expected.push(format!(
+                "Rank 0 received {greeting:?} from rank {r} with tag 2: {bytes} bytes (error=0)"
+            ));
+        }
+        check(program, n, &[], expected);
+    }
+}
+
+#[test]
+fn reduce_ops_computes_every_operation() {
+    // The program's inputs: rank r holds value(r) and flag(r), and arrays of the next three.
+    let value = |r: usize| ((r * 3 + 2) % 5 + 1) as i64;
+    let flag = |r: usize| i64::from(r % 3 == 0);
+    for n in 1..=4 {
+        let column = |input: &dyn Fn(usize) -> i64, j: usize| -> Vec<i64> {
+            (0..n).map(|r| input(r + j)).collect()
+        };
+        type Op = fn(&[i64]) -> i64;
+        let ops: [(&str, bool, Op); 10] = [
+            ("SUM", false, |v| v.iter().sum()),
+            ("PROD", false, |v| v.iter().product()),
+            ("MAX", false, |v| *v.iter().max().unwrap()),
+            ("MIN", false, |v| *v.iter().min().unwrap()),
+            ("LAND", true, |v| i64::from(v.iter().all(|&x| x != 0))),
+            ("LOR", true, |v| i64::from(v.iter().any(|&x| x != 0))),
+            ("LXOR", true, |v| {
+                (v.iter().filter(|&&x| x != 0).count() % 2) as i64
+            }),
+            ("BAND", false, |v| v.iter().fold(!0, |a, b| a & b)),
+            ("BOR", false, |v| v.iter().fold(0, |a, b| a | b)),
+            ("BXOR", false, |v| v.iter().fold(0, |a, b| a ^ b)),
+        ];
+        let mut expected = Vec::new();
+        for (name, on_flags, op) in ops {
+            let input: &dyn Fn(usize) -> i64 = if on_flags { &flag } else { &value };
+            let per_element: Vec<i64> = (0..3).map(|j| op(&column(input, j))).collect();
+            expected.push(format!(
+                "{name}: {}, element-wise {per_element:?}",
+                per_element[0]
+            ));
+        }
+        for (name, pick_max) in [("MAXLOC", true), ("MINLOC", false)] {
+            let loc = |j: usize| {
+                let col = column(&value, j);
+                let best = if pick_max {
+                    *col.iter().max().unwrap()
+                } else {
+                    *col.iter().min().unwrap()
+                };
+                (best, col.iter().position(|&x| x == best).unwrap())
+            };
+            let per_element: Vec<(i64, usize)> = (0..3).map(loc).collect();
+            expected.push(format!(
+                "{name}: {:?}, element-wise {per_element:?}",
+                per_element[0]
+            ));
+        }
+        check(env!("CARGO_BIN_EXE_reduce-ops"), n, &[], expected);
+    }
+}
