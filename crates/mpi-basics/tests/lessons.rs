@@ -199,7 +199,7 @@ fn send_recv_status_reports_source_tag_and_count() {
 fn reduce_ops_computes_every_operation() {
     // The program's inputs: rank r holds value(r) and flag(r), and arrays of the next three.
     let value = |r: usize| ((r * 3 + 2) % 5 + 1) as i64;
-    let flag = |r: usize| i64::from(r % 3 == 0);
+    let flag = |r: usize| i64::from(r.is_multiple_of(3));
     for n in 1..=4 {
         let column = |input: &dyn Fn(usize) -> i64, j: usize| -> Vec<i64> {
             (0..n).map(|r| input(r + j)).collect()

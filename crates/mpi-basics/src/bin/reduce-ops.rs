@@ -35,6 +35,9 @@ fn flag(r: Rank) -> i32 {
     i32::from(r % 3 == 0)
 }
 
+/// An operation done by hand on two numbers, to check MPI's result.
+type ByHand = fn(i32, i32) -> i32;
+
 /// Element count of every rank's array.
 const LEN: Rank = 3;
 
@@ -64,7 +67,7 @@ fn main() {
     let flags: Vec<i32> = (rank..rank + LEN).map(flag).collect();
 
     // (name, operation, uses flags, the same operation by hand on two numbers)
-    let ops: [(&str, SystemOperation, bool, fn(i32, i32) -> i32); 10] = [
+    let ops: [(&str, SystemOperation, bool, ByHand); 10] = [
         ("SUM", SystemOperation::sum(), false, |a, b| a + b),
         ("PROD", SystemOperation::product(), false, |a, b| a * b),
         ("MAX", SystemOperation::max(), false, i32::max),
@@ -101,7 +104,7 @@ fn main() {
     // MAXLOC and MINLOC reduce (value, rank) pairs with our user operations.
     let locs: Vec<Loc> = values.iter().map(|&v| Loc::new(v, rank)).collect();
     for (name, op, better) in [
-        ("MAXLOC", maxloc(), i32::max as fn(i32, i32) -> i32),
+        ("MAXLOC", maxloc(), i32::max as ByHand),
         ("MINLOC", minloc(), i32::min),
     ] {
         if rank == 0 {
