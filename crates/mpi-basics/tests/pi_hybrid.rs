@@ -1,0 +1,123 @@
+//! MPI + threads under real MPI: the built `pi-hybrid` at 1 to 4 ranks x 1 to 3 threads.
+
+use std::f64::consts::PI;
+
+use mpi_basics::launch::{mpiexec, stdout_of};
+
+const PI_HYBRID: &str = env!("CARGO_BIN_EXE_pi-hybrid");
+
+/// Runs pi-hybrid; returns pi and the threads per rank it reports.
+fn run_pi_hybrid(ranks: usize, args: &[&str], steps: u64) -> (f64, usize) {
+    let steps_text = steps.to_string();
+    let mut all_args = vec!["--steps", &steps_text];
+    all_args.extend_from_slice(args);
+    let out = mpiexec(PI_HYBRID, ranks, &all_args);
+    let text = stdout_of(&out);
+    assert!(
+        out.status.success(),
+        "pi-hybrid -n {ranks} {args:?} failed: {text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 1, "only rank 0 prints, once: {text}");
+    // Pi with 1000003 steps is 3.14159... in 0.000358 secs on 3 ranks x 2 threads
+    let words: Vec<&str> = lines[0].split(' ').collect();
+    assert_eq!(words.len(), 15, "{text}");
+    assert_eq!(
+        words[..5],
+        ["Pi", "with", &steps_text, "steps", "is"],
+        "{text}"
+    );
+    assert_eq!(
+        [
+            words[6], words[8], words[9], words[10], words[11], words[12], words[14]
+        ],
+        [
+            "in",
+            "secs",
+            "on",
+            &ranks.to_string(),
+            "ranks",
+            "x",
+            "threads"
+        ],
+        "{text}"
+    );
+    assert!(words[7].parse::<f64>().is_ok(), "time: {text}");
+    assert_eq!(
+        words[5].split_once('.').map(|(_, d)| d.len()),
+        Some(20),
+        "pi to 20 decimals: {text}"
+    );
+    (
+        words[5].parse().expect("pi is a number"),
+        words[13].parse().expect("thread count"),
+    )
+}
+
+#[test]
+fn pi_is_right_at_1_to_4_ranks_times_1_to_3_threads() {
+    let steps = 1_000_003; // prime: uneven blocks at every level
+    let mut first = None;
+    for ranks in 1..=4 {
+        for threads in 1..=3 {
+            let (pi, reported) = run_pi_hybrid(ranks, &["--threads", &threads.to_string()], steps);
+            assert_eq!(reported, threads, "{ranks} ranks: threads per rank");
+            assert!(
+                (pi - PI).abs() <= 1e-12,
+                "{ranks} ranks x {threads} threads: pi = {pi}"
+            );
+            let first = *first.get_or_insert(pi);
+            assert!(
+                (pi - first).abs() <= 1e-12,
+                "{ranks} ranks x {threads} threads disagree with 1 x 1: {pi} vs {first}"
+            );
+        }
+    }
+}
+
+#[test]
+fn more_workers_than_steps_still_counts_every_step() {
+    // 5 steps over 3 ranks x 3 threads: rank 2's block has 1 step, so two of its
+    // threads get nothing. Midpoint rule with 5 steps:
+    let expected: f64 = (0..5)
+        .map(|i| 4.0 / (1.0 + ((i as f64 + 0.5) / 5.0).powi(2)))
+        .sum::<f64>()
+        / 5.0;
+    let (pi, _) = run_pi_hybrid(3, &["--threads", "3"], 5);
+    assert!((pi - expected).abs() <= 1e-15, "{pi} vs {expected}");
+}
+
+#[test]
+fn by_default_ranks_times_threads_fill_the_machine() {
+    let cores = std::thread::available_parallelism().unwrap().get();
+    for ranks in [1, 2] {
+        let (pi, threads) = run_pi_hybrid(ranks, &[], 1_000_003);
+        assert_eq!(
+            threads,
+            (cores / ranks).max(1),
+            "{ranks} ranks on {cores} cores"
+        );
+        assert!((pi - PI).abs() <= 1e-12, "{pi}");
+    }
+}
+
+#[test]
+fn bad_arguments_give_one_line_and_status_2() {
+    for args in [
+        &["--threads", "0"][..],
+        &["--threads", "many"],
+        &["--steps", "0"],
+        &["--bogus"],
+    ] {
+        let out = std::process::Command::new(PI_HYBRID)
+            .args(args)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+        assert!(stderr.starts_with("error: "), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}
