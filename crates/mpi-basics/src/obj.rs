@@ -510,3 +510,50 @@ where
         values.fold(first, op)
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Serialize, serde::Deserialize, Debug, PartialEq)]
+    struct Point {
+        x: f64,
+        y: f64,
+    }
+
+    #[test]
+    fn type_names_lose_their_paths() {
+        assert_eq!(short_type_name::<Vec<String>>(), "Vec<String>");
+        assert_eq!(short_type_name::<Point>(), "Point");
+        assert_eq!(
+            short_type_name::<(i32, Option<Vec<Point>>)>(),
+            "(i32, Option<Vec<Point>>)"
+        );
+    }
+
+    #[test]
+    fn decoding_the_wrong_type_names_source_tag_and_type() {
+        let bytes = encode("send", 0, &"hi".to_string()).unwrap();
+        let err = decode::<Point>("recv", 3, Some(7), &bytes).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.starts_with("recv: the message from rank 3 with tag 7 is not a Point ("),
+            "{text}"
+        );
+        // Bytes left over are a wrong type too (a Vec<f64> read as a String).
+        let bytes = encode("send", 0, &vec![1.0f64, 2.0]).unwrap();
+        let err = decode::<String>("bcast", 0, None, &bytes).unwrap_err();
+        assert!(
+            err.to_string().starts_with(
+                "bcast: the message from rank 0 is not a String (14 of 17 bytes left over)"
+            ),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn displacements_are_running_sums() {
+        assert_eq!(displacements(&[3, 1, 0, 2]), vec![0, 3, 4, 4]);
+        assert_eq!(displacements(&[]), Vec::<Count>::new());
+    }
+}

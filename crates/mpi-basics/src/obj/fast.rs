@@ -95,3 +95,54 @@ fn decode_floats<F: Float>(bytes: &[u8]) -> Result<Vec<F>, String> {
     }
     Ok(data.chunks_exact(F::SIZE).map(F::from_le).collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fast_bytes_are_postcards_bytes() {
+        let long: Vec<f64> = (0..300).map(|i| f64::from(i) * -0.37).collect(); // 2-byte length
+        for v in [vec![], vec![1.5, f64::NAN, -0.0, f64::MAX], long] {
+            assert_eq!(encode(&v), Some(postcard::to_allocvec(&v).unwrap()));
+        }
+        let v: Vec<f32> = vec![0.1, -7.0, f32::INFINITY];
+        assert_eq!(encode(&v), Some(postcard::to_allocvec(&v).unwrap()));
+    }
+
+    #[test]
+    fn fast_decode_reads_postcards_bytes() {
+        let v: Vec<f64> = (0..1000).map(|i| f64::from(i).sqrt()).collect();
+        let bytes = postcard::to_allocvec(&v).unwrap();
+        assert_eq!(decode::<Vec<f64>>(&bytes), Some(Ok(v)));
+        let w: Vec<f32> = vec![2.5, -1.0];
+        let bytes = postcard::to_allocvec(&w).unwrap();
+        assert_eq!(decode::<Vec<f32>>(&bytes), Some(Ok(w)));
+    }
+
+    #[test]
+    fn other_types_take_the_serde_path() {
+        assert_eq!(encode(&vec![1i32, 2]), None);
+        assert_eq!(encode(&"text".to_string()), None);
+        assert!(decode::<Vec<i32>>(&[0]).is_none());
+    }
+
+    #[test]
+    fn fast_decode_rejects_a_wrong_length() {
+        let bytes = postcard::to_allocvec(&vec![1.0f64, 2.0]).unwrap();
+        let err = decode::<Vec<f64>>(&bytes[..bytes.len() - 1])
+            .unwrap()
+            .unwrap_err();
+        assert!(
+            err.contains("needs 16 bytes after its length, got 15"),
+            "{err}"
+        );
+        // Two f64 are 16 bytes: as f32s they would be 4 numbers, not 2.
+        let err = decode::<Vec<f32>>(&bytes).unwrap().unwrap_err();
+        assert!(
+            err.contains("needs 8 bytes after its length, got 16"),
+            "{err}"
+        );
+        assert!(decode::<Vec<f64>>(&[]).unwrap().is_err());
+    }
+}
