@@ -1,0 +1,172 @@
+//! `info.toml`: the exercises, their binaries, hints, and the runs that check them.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// The crate's folder, where `info.toml`, `exercises/` and `solutions/` are.
+pub fn crate_dir() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The workspace's root folder (where `cargo build` runs and paths are shown from).
+pub fn workspace_dir() -> PathBuf {
+    crate_dir()
+        .ancestors()
+        .nth(2)
+        .expect("the crate is at crates/exercises")
+        .to_path_buf()
+}
+
+/// The whole of `info.toml`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Info {
+    /// Seconds before `mpiexec` stops a run that has not finished (`MPIEXEC_TIMEOUT`).
+    pub timeout_secs: u32,
+    /// The exercises, in the workshop's order.
+    #[serde(rename = "exercise")]
+    pub exercises: Vec<Exercise>,
+}
+
+/// One exercise: an entry `[[exercise]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Exercise {
+    /// What the learner types: `ci/check NAME`.
+    pub name: String,
+    /// File name in `exercises/` (what the learner edits) and in `solutions/`.
+    pub file: String,
+    /// The binary built from the exercise.
+    pub bin: String,
+    /// The binary built from the solution.
+    pub solution: String,
+    /// Where the step is in the workshop.
+    pub workshop: String,
+    /// What the check compares, in words.
+    pub checks: String,
+    /// Printed when the check fails.
+    pub hint: String,
+    /// Which comparison the checker makes.
+    pub expect: Expect,
+    /// The runs: every rank count of every entry, with its arguments.
+    pub runs: Vec<Runs>,
+}
+
+/// Which comparison the checker makes; [`crate::verify`] computes the expected output.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum Expect {
+    /// `Process R: noisy_NNN.jpg` lines (needs `--files N` in the arguments).
+    FileSplit,
+    /// `Hello, Rank i` from every rank but 0.
+    P2pLoop,
+    /// One `Pi with N steps is P in T secs` line from rank 0 (needs `--steps N`).
+    Pi {
+        /// Largest difference allowed from the expected pi, and between rank counts.
+        tolerance: f64,
+    },
+    /// The workshop's scatter and gather lines.
+    ScatterGather,
+}
+
+/// Runs of the program with the same arguments at several rank counts.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Runs {
+    /// The rank counts, each one a run `mpiexec -n R`.
+    pub ranks: Vec<usize>,
+    /// The program's arguments.
+    #[serde(default)]
+    pub args: Vec<String>,
+}
+
+impl Info {
+    /// Reads `info.toml` from the crate's folder.
+    pub fn load() -> Result<Info, String> {
+        let path = crate_dir().join("info.toml");
+        let text =
+            std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        Info::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    /// Parses the text of `info.toml`.
+    pub fn parse(text: &str) -> Result<Info, String> {
+        let info: Info = toml::from_str(text).map_err(|e| e.to_string())?;
+        for ex in &info.exercises {
+            if ex.runs.iter().all(|r| r.ranks.is_empty()) {
+                return Err(format!("exercise '{}' has no runs", ex.name));
+            }
+        }
+        Ok(info)
+    }
+
+    /// The exercise called `name`.
+    pub fn find(&self, name: &str) -> Option<&Exercise> {
+        self.exercises.iter().find(|ex| ex.name == name)
+    }
+}
+
+impl Exercise {
+    /// The source file of the exercise (`solution == false`) or of its solution.
+    pub fn source(&self, solution: bool) -> PathBuf {
+        let folder = if solution { "solutions" } else { "exercises" };
+        crate_dir().join(folder).join(&self.file)
+    }
+
+    /// The binary of the exercise or of its solution.
+    pub fn bin_name(&self, solution: bool) -> &str {
+        if solution { &self.solution } else { &self.bin }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// info.toml and Cargo.toml must name the same binaries built from the same files.
+    #[test]
+    fn every_exercise_and_solution_is_a_bin_of_this_crate() {
+        let info = Info::load().unwrap();
+        let cargo: toml::Table =
+            toml::from_str(&std::fs::read_to_string(crate_dir().join("Cargo.toml")).unwrap())
+                .unwrap();
+        let bins: Vec<(&str, &str)> = cargo["bin"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| (b["name"].as_str().unwrap(), b["path"].as_str().unwrap()))
+            .collect();
+        assert!(info.exercises.len() >= 4);
+        for ex in &info.exercises {
+            for solution in [false, true] {
+                let folder = if solution { "solutions" } else { "exercises" };
+                let wanted = (ex.bin_name(solution), format!("{folder}/{}", ex.file));
+                assert!(
+                    bins.iter().any(|&(n, p)| (n, p.to_string()) == wanted),
+                    "{}: no [[bin]] {wanted:?} in Cargo.toml",
+                    ex.name
+                );
+                assert!(ex.source(solution).is_file(), "{}", ex.name);
+            }
+        }
+    }
+
+    #[test]
+    fn unknown_fields_and_kinds_are_errors() {
+        let entry = |expect: &str, extra: &str| {
+            format!(
+                "timeout_secs = 5\n[[exercise]]\nname = 'a'\nfile = 'a.rs'\nbin = 'a'\n\
+                 solution = 'b'\nworkshop = ''\nchecks = ''\nhint = ''\n{extra}\n\
+                 expect = {expect}\nruns = [{{ ranks = [1] }}]\n"
+            )
+        };
+        assert!(Info::parse(&entry("{ kind = 'p2p-loop' }", "")).is_ok());
+        assert!(
+            Info::parse(&entry("{ kind = 'pi' }", "")).is_err(),
+            "tolerance needed"
+        );
+        assert!(Info::parse(&entry("{ kind = 'nope' }", "")).is_err());
+        assert!(Info::parse(&entry("{ kind = 'p2p-loop' }", "typo = 1")).is_err());
+    }
+}

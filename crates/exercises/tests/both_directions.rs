@@ -1,0 +1,100 @@
+//! rustlings' guarantee, for MPI: every shipped exercise is still unsolved (its
+//! check FAILS on a `todo!()`), and every solution PASSES, at 1 to 4 ranks.
+//!
+//! Runs the built checker as a learner runs it (`ci/check`), with `--no-build`:
+//! `cargo test` has already built every binary of this crate beside it.
+
+use std::process::{Command, Output};
+
+use exercises::info::Info;
+
+const CHECK: &str = env!("CARGO_BIN_EXE_check");
+
+fn check(args: &[&str]) -> (Option<i32>, String) {
+    let out: Output = Command::new(CHECK)
+        .arg("--no-build")
+        .args(args)
+        .output()
+        .expect("run the checker");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    (out.status.code(), format!("{stdout}{stderr}"))
+}
+
+#[test]
+fn every_shipped_exercise_fails_on_its_first_todo() {
+    let info = Info::load().unwrap();
+    for ex in &info.exercises {
+        let (code, out) = check(&[&ex.name]);
+        assert_eq!(
+            code,
+            Some(1),
+            "{}: the unsolved exercise must FAIL\n{out}",
+            ex.name
+        );
+        let fail = format!(
+            "FAIL {}: at 1 rank: rank 0: a todo!() is still there (",
+            ex.name
+        );
+        assert!(
+            out.starts_with(&fail),
+            "{}: fails because of its todo!()\n{out}",
+            ex.name
+        );
+        // The todo's own hint, then the file to edit and the entry's hint.
+        assert!(out.contains("): not yet implemented: "), "{out}");
+        assert!(out.contains(&format!("exercises/{}", ex.file)), "{out}");
+        let first_hint_line = ex.hint.trim().lines().next().unwrap();
+        assert!(
+            out.contains(&format!("  hint:   {first_hint_line}")),
+            "{out}"
+        );
+    }
+}
+
+#[test]
+fn every_solution_passes_at_every_rank_count() {
+    let info = Info::load().unwrap();
+    for ex in &info.exercises {
+        let (code, out) = check(&["--solution", &ex.name]);
+        assert_eq!(code, Some(0), "{}: the solution must PASS\n{out}", ex.name);
+        assert!(
+            out.starts_with(&format!("PASS {}: 1, 2, 3, 4 ranks", ex.name)),
+            "{out}"
+        );
+    }
+}
+
+#[test]
+fn list_shows_every_exercise_as_todo_and_every_solution_as_pass() {
+    let info = Info::load().unwrap();
+    let (code, out) = check(&["--list"]);
+    assert_eq!(code, Some(0), "{out}");
+    let (_, solutions) = check(&["--list", "--solution"]);
+    for ex in &info.exercises {
+        let row = |text: &str, status: &str| {
+            text.lines().any(|l| {
+                let words: Vec<&str> = l.split_whitespace().collect();
+                words.len() > 2 && words[0] == ex.name && words[1] == status
+            })
+        };
+        assert!(row(&out, "todo"), "{}: {out}", ex.name);
+        assert!(row(&solutions, "PASS"), "{}: {solutions}", ex.name);
+    }
+    let total = info.exercises.len();
+    assert!(out.contains(&format!("0 of {total} pass")), "{out}");
+    assert!(
+        solutions.contains(&format!("{total} of {total} pass")),
+        "{solutions}"
+    );
+}
+
+#[test]
+fn bad_command_lines_get_one_line_and_status_2() {
+    for args in [&["no-such-exercise"][..], &[], &["--all", "pi-reduce"]] {
+        let (code, out) = check(args);
+        assert_eq!(code, Some(2), "{args:?}: {out}");
+        assert_eq!(out.lines().count(), 1, "{args:?}: {out}");
+        assert!(out.starts_with("error: "), "{args:?}: {out}");
+    }
+}
