@@ -1,0 +1,41 @@
+//! Exercise 1, serial: `denoise_serial.py` — denoise every photo, one after
+//! the other (workshop section "Exercise 1. Embarrassingly parallel photo
+//! processing").
+//!
+//! Each photo is independent of the others: that is what makes this loop
+//! "embarrassingly parallel" (see `denoise-parallel`).
+//!
+//! Run: `cargo run --release -p denoise-mpi --bin denoise-serial`
+//! (make the photos first: `cargo run --release -p denoise-kernel --bin make-noisy`)
+
+use std::time::Instant;
+
+use clap::Parser;
+use denoise_mpi::{Job, PhotoArgs, finish, plan, progress_bar};
+
+#[derive(Parser)]
+#[command(
+    about = "Denoise every *.jpg of a folder with the bilateral filter, one photo after the other"
+)]
+struct Args {
+    #[command(flatten)]
+    photos: PhotoArgs,
+}
+
+fn main() {
+    let args: Args = lesson_cli::parse_args();
+    let total_start = Instant::now();
+    let files = plan(&args.photos).unwrap_or_else(|message| lesson_cli::exit_usage(message));
+
+    let mut job = Job::new(&args.photos, None, progress_bar(files.len(), "photos"));
+    for name in &files {
+        job.denoise(name);
+    }
+    job.bar.finish_and_clear();
+
+    println!(
+        "Total time {:.3} seconds",
+        total_start.elapsed().as_secs_f64()
+    );
+    std::process::exit(finish(&args.photos, &files, &[job.report]));
+}

@@ -1,0 +1,363 @@
+//! Exercise 1, "embarrassingly parallel photo processing": what the serial and
+//! the MPI program share, so that each of them shows only its own idea.
+//!
+//! - [`PhotoArgs`]: the command line of both programs.
+//! - [`plan`]: checks the folders and lists the photos *before* any work starts,
+//!   so a bad folder is one clear error instead of 100 failures.
+//! - [`Job`]: denoises one photo, prints its `Took … seconds` line, and records
+//!   the result in the rank's [`RankReport`]; a bad photo is an error line, not a crash.
+//! - [`summary`], [`finish`]: the closing lines, the montage and the exit status.
+
+use std::fmt::Write as _;
+use std::fs;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use denoise_kernel::{DenoiseError, Flavour};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::{Deserialize, Serialize};
+
+/// Where the workshop's programs read their photos (`noisy/`) ...
+pub const DEFAULT_INPUT: &str = "data/noisy";
+/// ... and write the results (`denoised/`).
+pub const DEFAULT_OUTPUT: &str = "data/denoised";
+/// The command that makes the 100 noisy photos.
+pub const MAKE_NOISY: &str = "cargo run --release -p denoise-kernel --bin make-noisy";
+
+/// Which bilateral filter to run (see `denoise_kernel::Flavour`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum FlavourArg {
+    /// scikit-image's `denoise_bilateral`, quirks included (what the workshop ran)
+    Skimage,
+    /// The textbook bilateral filter
+    Exact,
+}
+
+impl From<FlavourArg> for Flavour {
+    fn from(f: FlavourArg) -> Flavour {
+        match f {
+            FlavourArg::Skimage => Flavour::Skimage,
+            FlavourArg::Exact => Flavour::Exact,
+        }
+    }
+}
+
+/// The options both programs take.
+#[derive(clap::Args, Debug, Clone)]
+pub struct PhotoArgs {
+    /// Folder of noisy photos: every *.jpg file in it, sorted by name
+    #[arg(long, value_name = "DIR", default_value = DEFAULT_INPUT)]
+    pub input: PathBuf,
+    /// Folder for the denoised photos, same file names (created if missing)
+    #[arg(long, value_name = "DIR", default_value = DEFAULT_OUTPUT)]
+    pub output: PathBuf,
+    /// Bilateral filter flavour
+    #[arg(long, value_enum, default_value_t = FlavourArg::Skimage)]
+    pub flavour: FlavourArg,
+    /// Print no per-file lines (errors, the total and the summary still print)
+    #[arg(long)]
+    pub quiet: bool,
+    /// Also write a before/after PNG of the first photo (noisy left, denoised right)
+    #[arg(long, value_name = "FILE.png")]
+    pub montage: Option<PathBuf>,
+}
+
+/// Checks the folders and returns the photos to denoise: the names of the
+/// `*.jpg` files (any case) in the input folder, sorted. Creates the output
+/// folder if needed. The error is one line for the learner, without `error: `.
+///
+/// Refused: a missing input folder or one without photos (for the default
+/// folder, with the command that makes them), an output folder that cannot be
+/// written, and an output folder that *is* the input folder (also through a
+/// symlink or `..`): the results would overwrite the photos.
+pub fn plan(args: &PhotoArgs) -> Result<Vec<String>, String> {
+    let (input, output) = (&args.input, &args.output);
+    let is_default = input == Path::new(DEFAULT_INPUT);
+    let no_photos = |what: &str| {
+        if is_default {
+            format!("{what}: make the 100 noisy photos first with `{MAKE_NOISY}`")
+        } else {
+            what.to_owned()
+        }
+    };
+
+    if let Some(m) = &args.montage
+        && !m.extension().is_some_and(|e| e.eq_ignore_ascii_case("png"))
+    {
+        return Err(format!(
+            "--montage {}: the montage is a PNG file, name it *.png",
+            m.display()
+        ));
+    }
+
+    if !input.exists() {
+        return Err(no_photos(&format!(
+            "input folder {} does not exist",
+            input.display()
+        )));
+    }
+    let entries = fs::read_dir(input)
+        .map_err(|e| format!("cannot read input folder {}: {e}", input.display()))?;
+    let mut files = Vec::new();
+    for entry in entries {
+        let entry =
+            entry.map_err(|e| format!("cannot read input folder {}: {e}", input.display()))?;
+        let path = entry.path();
+        let is_jpg = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("jpg"));
+        if !is_jpg || !path.is_file() {
+            continue; // other files and folders are not photos
+        }
+        match entry.file_name().into_string() {
+            Ok(name) => files.push(name),
+            Err(name) => {
+                return Err(format!(
+                    "{}: file name is not UTF-8, rename it",
+                    Path::new(&name).display()
+                ));
+            }
+        }
+    }
+    if files.is_empty() {
+        return Err(no_photos(&format!("no .jpg files in {}", input.display())));
+    }
+    files.sort();
+
+    if output.exists() && !output.is_dir() {
+        return Err(format!("output {} is not a folder", output.display()));
+    }
+    fs::create_dir_all(output)
+        .map_err(|e| format!("cannot create output folder {}: {e}", output.display()))?;
+    let same = match (input.canonicalize(), output.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    if same {
+        return Err(format!(
+            "output folder {} is the input folder {}: the photos would be overwritten; choose another --output",
+            output.display(),
+            input.display()
+        ));
+    }
+    // Try to write before starting the work: a read-only folder is one error, not 100.
+    tempfile::Builder::new()
+        .prefix(".")
+        .suffix(".tmp")
+        .tempfile_in(output)
+        .map_err(|e| format!("cannot write in output folder {}: {e}", output.display()))?;
+    Ok(files)
+}
+
+/// One photo that could not be denoised, and why.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Failure {
+    pub file: String,
+    pub rank: i32,
+    pub reason: String,
+}
+
+/// What one rank did: how many photos it denoised, how long it was busy
+/// doing so, and which photos failed.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RankReport {
+    pub rank: i32,
+    /// Photos denoised and written.
+    pub done: u32,
+    /// Seconds spent on photos (reading, filtering and writing, failures included).
+    pub busy_secs: f64,
+    pub failures: Vec<Failure>,
+}
+
+/// Denoises photos one at a time for one rank, printing as the workshop does.
+pub struct Job<'a> {
+    pub args: &'a PhotoArgs,
+    /// `Some(rank)` prefixes the lines with `Process RANK: ` (the MPI program).
+    pub process: Option<i32>,
+    /// A progress bar; lines are printed above it.
+    pub bar: ProgressBar,
+    pub report: RankReport,
+}
+
+impl<'a> Job<'a> {
+    pub fn new(args: &'a PhotoArgs, process: Option<i32>, bar: ProgressBar) -> Job<'a> {
+        let report = RankReport {
+            rank: process.unwrap_or(0),
+            ..RankReport::default()
+        };
+        Job {
+            args,
+            process,
+            bar,
+            report,
+        }
+    }
+
+    /// Reads, denoises and writes one photo (the body of the workshop's `loop`),
+    /// prints `[Process R: ]Took 0.041 seconds for noisy_000.jpg` or
+    /// `error: noisy_000.jpg: <reason>`, and records the result.
+    ///
+    /// The time is the whole photo's (read + filter + write), so the lines of
+    /// one rank add up to its busy time in the summary.
+    pub fn denoise(&mut self, name: &str) {
+        let start = Instant::now();
+        let (input, output) = (self.args.input.join(name), self.args.output.join(name));
+        let result = if input.metadata().is_ok_and(|m| m.len() == 0) {
+            Err("empty file (0 bytes), not a photo".to_owned())
+        } else {
+            // denoise_file writes to a temporary file and renames it when complete.
+            denoise_kernel::denoise_file(&input, &output, self.args.flavour.into()).map_err(reason)
+        };
+        let secs = start.elapsed().as_secs_f64();
+        self.report.busy_secs += secs;
+        match result {
+            Ok(_filter_time) => {
+                self.report.done += 1;
+                if !self.args.quiet {
+                    let prefix = self
+                        .process
+                        .map(|r| format!("Process {r}: "))
+                        .unwrap_or_default();
+                    self.bar
+                        .suspend(|| println!("{prefix}Took {secs:.3} seconds for {name}"));
+                }
+            }
+            Err(reason) => {
+                self.bar.suspend(|| eprintln!("error: {name}: {reason}"));
+                self.report.failures.push(Failure {
+                    file: name.to_owned(),
+                    rank: self.report.rank,
+                    reason,
+                });
+            }
+        }
+        self.bar.inc(1);
+    }
+}
+
+/// The error on one line, without the folder: the `error: NAME: ` line
+/// already names the file.
+fn reason(e: DenoiseError) -> String {
+    let message = match e {
+        DenoiseError::File { message, .. } => message,
+        other => other.to_string(),
+    };
+    message
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(": ")
+}
+
+/// A progress bar on standard error, shown only on a terminal (hidden when
+/// the output goes to a file or a pipe, as under `mpiexec`).
+pub fn progress_bar(len: usize, label: &str) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let style = ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} ({elapsed})")
+        .expect("valid template")
+        .progress_chars("=> ");
+    ProgressBar::new(len as u64)
+        .with_style(style)
+        .with_message(label.to_owned())
+}
+
+/// Rank 0's closing summary: files per rank, the busiest rank's time, how
+/// long the others waited for it, and the failures.
+pub fn summary(reports: &[RankReport], files: usize, schedule: &str) -> String {
+    let busiest = reports
+        .iter()
+        .max_by(|a, b| a.busy_secs.total_cmp(&b.busy_secs))
+        .expect("at least rank 0");
+    let mut s = format!(
+        "Summary: {files} photos on {} ranks, {schedule} schedule\n",
+        reports.len()
+    );
+    for r in reports {
+        let idle = busiest.busy_secs - r.busy_secs;
+        let failed = if r.failures.is_empty() {
+            String::new()
+        } else {
+            format!(", {} failed", r.failures.len())
+        };
+        let photos = if r.done == 1 { "photo" } else { "photos" };
+        let _ = writeln!(
+            s,
+            "  rank {}: {} {photos} in {:.3} s (idle {idle:.3} s){failed}",
+            r.rank, r.done, r.busy_secs
+        );
+    }
+    let idle: f64 = reports
+        .iter()
+        .map(|r| busiest.busy_secs - r.busy_secs)
+        .sum();
+    let _ = writeln!(
+        s,
+        "Busiest rank: {} ({:.3} s busy); the others were idle {idle:.3} s in all",
+        busiest.rank, busiest.busy_secs
+    );
+    let failures: Vec<&Failure> = reports.iter().flat_map(|r| &r.failures).collect();
+    if failures.is_empty() {
+        s.push_str("Failures: none\n");
+    } else {
+        let _ = writeln!(s, "Failures: {}", failures.len());
+        for f in failures {
+            let _ = writeln!(s, "  {} (rank {}): {}", f.file, f.rank, f.reason);
+        }
+    }
+    s
+}
+
+/// The end of a run, on rank 0 (or the serial program): writes the montage if
+/// asked, and returns the exit status: 0 if every photo was denoised, 1 if
+/// some failed (they are listed on one `error:` line).
+pub fn finish(args: &PhotoArgs, files: &[String], reports: &[RankReport]) -> i32 {
+    let mut status = 0;
+    if let Some(montage) = &args.montage {
+        let first = &files[0];
+        if let Err(e) = write_montage(&args.input.join(first), &args.output.join(first), montage) {
+            eprintln!("error: montage {}: {e}", montage.display());
+            status = 1;
+        }
+    }
+    let mut failed: Vec<&str> = reports
+        .iter()
+        .flat_map(|r| &r.failures)
+        .map(|f| f.file.as_str())
+        .collect();
+    if !failed.is_empty() {
+        failed.sort();
+        eprintln!(
+            "error: {} of {} photos failed: {}",
+            failed.len(),
+            files.len(),
+            failed.join(", ")
+        );
+        status = 1;
+    }
+    status
+}
+
+/// Writes a PNG with the noisy photo on the left and the denoised one on the
+/// right (side by side, black below the shorter one), written atomically.
+pub fn write_montage(noisy: &Path, denoised: &Path, montage: &Path) -> Result<(), String> {
+    let open = |p: &Path| {
+        image::open(p)
+            .map(|i| i.to_rgb8())
+            .map_err(|e| format!("cannot read {}: {e}", p.display()))
+    };
+    let (left, right) = (open(noisy)?, open(denoised)?);
+    let mut both = image::RgbImage::new(
+        left.width() + right.width(),
+        left.height().max(right.height()),
+    );
+    image::imageops::replace(&mut both, &left, 0, 0);
+    image::imageops::replace(&mut both, &right, i64::from(left.width()), 0);
+    let mut png = std::io::Cursor::new(Vec::new());
+    both.write_to(&mut png, image::ImageFormat::Png)
+        .map_err(|e| e.to_string())?;
+    denoise_kernel::write_atomic(montage, png.get_ref()).map_err(|e| e.to_string())
+}

@@ -1,0 +1,438 @@
+//! Exercise 1 end to end: the built `denoise-serial`, and `denoise-parallel`
+//! under `mpiexec` at 1 to 4 ranks, on a few small noisy photos made here.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Output};
+
+use image::{Rgb, RgbImage};
+use mpi_basics::launch::{mpiexec, stdout_of};
+use tempfile::TempDir;
+
+const SERIAL: &str = env!("CARGO_BIN_EXE_denoise-serial");
+const PARALLEL: &str = env!("CARGO_BIN_EXE_denoise-parallel");
+
+/// Seven photo sizes, all different, so the ranks get unequal work.
+const SIZES: [(u32, u32); 7] = [
+    (40, 30),
+    (24, 18),
+    (32, 32),
+    (48, 36),
+    (20, 28),
+    (36, 24),
+    (30, 40),
+];
+
+/// A small noisy photo: smooth colour gradients and a bright square (an edge
+/// for the filter to keep), plus deterministic noise, saved as JPEG.
+fn write_photo(path: &Path, (w, h): (u32, u32), seed: u32) {
+    let mut state = seed.wrapping_mul(2_654_435_761).wrapping_add(1);
+    let mut noise = move || {
+        // xorshift32: good enough for grain
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        (state % 61) as i32 - 30
+    };
+    let img = RgbImage::from_fn(w, h, |x, y| {
+        let square = x > w / 4 && x < w / 2 && y > h / 3 && y < 2 * h / 3;
+        let base = [x * 255 / w, y * 255 / h, if square { 230 } else { 60 }];
+        Rgb(base.map(|v| (v as i32 + noise()).clamp(0, 255) as u8))
+    });
+    img.save(path).unwrap();
+}
+
+/// A folder with `n` photos `noisy_000.jpg`, … of the sizes above.
+fn photo_folder(n: usize) -> TempDir {
+    let dir = TempDir::new().unwrap();
+    for i in 0..n {
+        write_photo(
+            &dir.path().join(format!("noisy_{i:03}.jpg")),
+            SIZES[i % SIZES.len()],
+            i as u32,
+        );
+    }
+    dir
+}
+
+/// Every file of a folder: name → bytes.
+fn files_of(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .map(|e| {
+            (
+                e.file_name().into_string().unwrap(),
+                fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn run_serial(input: &Path, output: &Path, extra: &[&str]) -> Output {
+    Command::new(SERIAL)
+        .args(["--input", path(input), "--output", path(output)])
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+fn run_parallel(
+    ranks: usize,
+    schedule: &str,
+    input: &Path,
+    output: &Path,
+    extra: &[&str],
+) -> Output {
+    let mut args = vec![
+        "--schedule",
+        schedule,
+        "--input",
+        path(input),
+        "--output",
+        path(output),
+    ];
+    args.extend(extra);
+    mpiexec(PARALLEL, ranks, &args)
+}
+
+fn path(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// The serial program's results on `input`, the reference for the parallel runs.
+fn serial_results(input: &Path) -> BTreeMap<String, Vec<u8>> {
+    let out = TempDir::new().unwrap();
+    let run = run_serial(input, out.path(), &[]);
+    assert!(
+        run.status.success(),
+        "denoise-serial failed: {}",
+        text(&run.stderr)
+    );
+    files_of(out.path())
+}
+
+/// Checks one parallel run's standard output: one `Process R: Took S seconds
+/// for NAME` line per photo (R a valid rank), a total, and a summary whose
+/// per-rank counts match the lines and add up to every photo.
+fn check_parallel_stdout(stdout: &str, ranks: usize, names: &[&String]) {
+    let mut seen: Vec<&str> = Vec::new();
+    let mut per_rank = vec![0; ranks];
+    for line in stdout.lines().filter(|l| l.starts_with("Process ")) {
+        let words: Vec<&str> = line.split(' ').collect();
+        assert_eq!(words.len(), 7, "{line}");
+        assert_eq!(
+            [words[2], words[4], words[5]],
+            ["Took", "seconds", "for"],
+            "{line}"
+        );
+        let rank: usize = words[1].trim_end_matches(':').parse().unwrap();
+        assert!(rank < ranks, "{line}");
+        assert!(words[3].parse::<f64>().unwrap() >= 0.0, "{line}");
+        per_rank[rank] += 1;
+        seen.push(words[6]);
+    }
+    seen.sort();
+    assert_eq!(
+        seen,
+        names.iter().map(|n| n.as_str()).collect::<Vec<_>>(),
+        "each photo once:\n{stdout}"
+    );
+    assert_eq!(
+        stdout
+            .lines()
+            .filter(|l| l.starts_with("Total time "))
+            .count(),
+        1,
+        "{stdout}"
+    );
+    for (rank, count) in per_rank.iter().enumerate() {
+        let summary_line = stdout
+            .lines()
+            .find(|l| l.starts_with(&format!("  rank {rank}: ")))
+            .unwrap();
+        let photos: usize = summary_line.split(' ').nth(4).unwrap().parse().unwrap();
+        assert_eq!(
+            photos, *count,
+            "summary of rank {rank} vs its lines:\n{stdout}"
+        );
+    }
+    assert!(stdout.contains("Failures: none"), "{stdout}");
+}
+
+#[test]
+fn parallel_writes_the_same_bytes_as_serial_at_1_to_4_ranks_both_schedules() {
+    let input = photo_folder(7);
+    let reference = serial_results(input.path());
+    assert_eq!(reference.len(), 7);
+    let names: Vec<&String> = reference.keys().collect();
+    for ranks in 1..=4 {
+        for schedule in ["static", "dynamic"] {
+            let out = TempDir::new().unwrap();
+            let run = run_parallel(ranks, schedule, input.path(), out.path(), &[]);
+            let stdout = stdout_of(&run);
+            assert!(
+                run.status.success(),
+                "{ranks} ranks, {schedule}: {stdout}{}",
+                text(&run.stderr)
+            );
+            assert!(
+                files_of(out.path()) == reference,
+                "{ranks} ranks, {schedule}: outputs differ from serial"
+            );
+            check_parallel_stdout(&stdout, ranks, &names);
+        }
+    }
+}
+
+#[test]
+fn static_schedule_gives_contiguous_blocks_differing_by_at_most_one() {
+    // 7 photos on 3 ranks: 3, 2, 2 (the workshop's 7/3 = 2 each would drop one).
+    let input = photo_folder(7);
+    let out = TempDir::new().unwrap();
+    let run = run_parallel(3, "static", input.path(), out.path(), &[]);
+    let stdout = stdout_of(&run);
+    assert!(run.status.success(), "{stdout}");
+    let files_of_rank = |rank: usize| {
+        let mut f: Vec<&str> = stdout
+            .lines()
+            .filter(|l| l.starts_with(&format!("Process {rank}: ")))
+            .map(|l| l.rsplit(' ').next().unwrap())
+            .collect();
+        f.sort();
+        f
+    };
+    assert_eq!(
+        files_of_rank(0),
+        ["noisy_000.jpg", "noisy_001.jpg", "noisy_002.jpg"]
+    );
+    assert_eq!(files_of_rank(1), ["noisy_003.jpg", "noisy_004.jpg"]);
+    assert_eq!(files_of_rank(2), ["noisy_005.jpg", "noisy_006.jpg"]);
+}
+
+#[test]
+fn more_ranks_than_photos_still_denoises_each_once() {
+    let input = photo_folder(3);
+    let reference = serial_results(input.path());
+    let names: Vec<&String> = reference.keys().collect();
+    for schedule in ["static", "dynamic"] {
+        let out = TempDir::new().unwrap();
+        let run = run_parallel(5, schedule, input.path(), out.path(), &[]);
+        let stdout = stdout_of(&run);
+        assert!(
+            run.status.success(),
+            "{schedule}: {stdout}{}",
+            text(&run.stderr)
+        );
+        assert!(
+            files_of(out.path()) == reference,
+            "{schedule}: outputs differ from serial"
+        );
+        check_parallel_stdout(&stdout, 5, &names);
+    }
+}
+
+#[test]
+fn bad_photos_are_reported_and_every_good_one_is_still_denoised() {
+    let input = photo_folder(5);
+    let good = serial_results(input.path());
+    let dir = input.path();
+    let truncated = fs::read(dir.join("noisy_001.jpg")).unwrap();
+    fs::write(dir.join("noisy_001.jpg"), &truncated[..truncated.len() / 3]).unwrap();
+    fs::write(dir.join("empty.jpg"), b"").unwrap();
+    fs::write(dir.join("notes.JPG"), b"not a photo, just text\n").unwrap();
+    fs::write(dir.join("readme.txt"), b"ignored: not a .jpg").unwrap();
+    let bad = ["empty.jpg", "noisy_001.jpg", "notes.JPG"];
+    let mut expected = good.clone();
+    expected.remove("noisy_001.jpg");
+
+    let check = |what: &str, run: &Output, output: &Path| {
+        let (stdout, stderr) = (stdout_of(run), text(&run.stderr));
+        assert_eq!(
+            run.status.code(),
+            Some(1),
+            "{what}: exit status 1\n{stdout}{stderr}"
+        );
+        assert!(
+            files_of(output) == expected,
+            "{what}: exactly the good photos, as serial makes them"
+        );
+        for name in bad {
+            let prefix = format!("error: {name}: ");
+            let lines: Vec<&str> = stderr.lines().filter(|l| l.starts_with(&prefix)).collect();
+            assert_eq!(
+                lines.len(),
+                1,
+                "{what}: one error line for {name}:\n{stderr}"
+            );
+            assert!(lines[0].len() > prefix.len(), "{what}: a reason for {name}");
+        }
+        assert!(
+            stderr.contains("error: 3 of 7 photos failed: empty.jpg, noisy_001.jpg, notes.JPG"),
+            "{what}: {stderr}"
+        );
+        (stdout, stderr)
+    };
+
+    let out = TempDir::new().unwrap();
+    check("serial", &run_serial(dir, out.path(), &[]), out.path());
+    for schedule in ["static", "dynamic"] {
+        let out = TempDir::new().unwrap();
+        let run = run_parallel(3, schedule, dir, out.path(), &[]);
+        let (stdout, _) = check(schedule, &run, out.path());
+        assert!(stdout.contains("Failures: 3"), "{schedule}: {stdout}");
+        for name in bad {
+            assert!(
+                stdout.contains(&format!("  {name} (rank ")),
+                "{schedule}: summary lists {name}:\n{stdout}"
+            );
+        }
+    }
+}
+
+/// A run that must be refused before any work: status 2, one `error:` line
+/// (from rank 0 only), nothing written to the input folder.
+fn assert_refused(input: &Path, output: &Path, expected: &str) {
+    let before = input.is_dir().then(|| files_of(input));
+    let serial = run_serial(input, output, &[]);
+    let mut runs = vec![("serial".to_owned(), serial)];
+    for schedule in ["static", "dynamic"] {
+        runs.push((
+            format!("3 ranks, {schedule}"),
+            run_parallel(3, schedule, input, output, &[]),
+        ));
+    }
+    for (what, run) in runs {
+        let stderr = text(&run.stderr);
+        assert_eq!(run.status.code(), Some(2), "{what}: {stderr}");
+        let errors: Vec<&str> = stderr
+            .lines()
+            .filter(|l| l.starts_with("error: "))
+            .collect();
+        assert_eq!(errors.len(), 1, "{what}: one error line:\n{stderr}");
+        assert!(errors[0].contains(expected), "{what}: {stderr}");
+        assert!(!stdout_of(&run).contains("Took"), "{what}: no work done");
+    }
+    assert!(
+        input.is_dir().then(|| files_of(input)) == before,
+        "the input folder is untouched"
+    );
+}
+
+#[test]
+fn output_folder_equal_to_input_is_refused() {
+    let input = photo_folder(2);
+    assert_refused(input.path(), input.path(), "is the input folder");
+    // The same folder by another name.
+    let other_name = input
+        .path()
+        .join("..")
+        .join(input.path().file_name().unwrap());
+    assert_refused(input.path(), &other_name, "is the input folder");
+}
+
+#[test]
+fn unusable_folders_are_refused_on_every_rank_together() {
+    let tmp = TempDir::new().unwrap();
+    let out = tmp.path().join("out");
+    assert_refused(&tmp.path().join("missing"), &out, "does not exist");
+    let empty = tmp.path().join("empty");
+    fs::create_dir(&empty).unwrap();
+    fs::write(empty.join("photo.png"), b"not a jpg").unwrap();
+    assert_refused(&empty, &out, "no .jpg files in");
+    let input = photo_folder(1);
+    let a_file = tmp.path().join("a_file");
+    fs::write(&a_file, b"").unwrap();
+    assert_refused(input.path(), &a_file, "is not a folder");
+}
+
+#[test]
+fn default_input_missing_says_how_to_make_the_photos() {
+    let cwd = TempDir::new().unwrap();
+    let run = Command::new(SERIAL)
+        .current_dir(cwd.path())
+        .output()
+        .unwrap();
+    let stderr = text(&run.stderr);
+    assert_eq!(run.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("cargo run --release -p denoise-kernel --bin make-noisy"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn serial_prints_the_workshop_lines_and_quiet_drops_the_per_file_ones() {
+    let input = photo_folder(3);
+    let out = TempDir::new().unwrap();
+    let stdout = text(&run_serial(input.path(), out.path(), &[]).stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 4, "{stdout}");
+    for (i, line) in lines[..3].iter().enumerate() {
+        let words: Vec<&str> = line.split(' ').collect();
+        assert_eq!(words.len(), 5, "{line}");
+        assert_eq!(
+            [words[0], words[2], words[3]],
+            ["Took", "seconds", "for"],
+            "{line}"
+        );
+        assert_eq!(
+            words[4],
+            format!("noisy_{i:03}.jpg"),
+            "in name order: {stdout}"
+        );
+    }
+    assert!(
+        lines[3].starts_with("Total time ") && lines[3].ends_with(" seconds"),
+        "{stdout}"
+    );
+
+    let quiet = text(&run_serial(input.path(), out.path(), &["--quiet"]).stdout);
+    assert_eq!(quiet.lines().count(), 1, "{quiet}");
+    assert!(quiet.starts_with("Total time "), "{quiet}");
+    let quiet = stdout_of(&run_parallel(
+        2,
+        "dynamic",
+        input.path(),
+        out.path(),
+        &["--quiet"],
+    ));
+    assert!(!quiet.contains("Took"), "{quiet}");
+    assert!(
+        quiet.contains("Total time ") && quiet.contains("Failures: none"),
+        "{quiet}"
+    );
+}
+
+#[test]
+fn montage_puts_the_noisy_photo_left_and_the_denoised_one_right() {
+    let input = photo_folder(2);
+    let tmp = TempDir::new().unwrap();
+    let (out, montage) = (tmp.path().join("out"), tmp.path().join("montage.png"));
+    let run = run_parallel(
+        2,
+        "static",
+        input.path(),
+        &out,
+        &["--montage", path(&montage), "--quiet"],
+    );
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let picture = image::open(&montage).unwrap().to_rgb8();
+    let noisy = image::open(input.path().join("noisy_000.jpg"))
+        .unwrap()
+        .to_rgb8();
+    let denoised = image::open(out.join("noisy_000.jpg")).unwrap().to_rgb8();
+    assert_eq!(picture.dimensions(), (2 * noisy.width(), noisy.height()));
+    let left = image::imageops::crop_imm(&picture, 0, 0, noisy.width(), noisy.height()).to_image();
+    let right =
+        image::imageops::crop_imm(&picture, noisy.width(), 0, noisy.width(), noisy.height())
+            .to_image();
+    assert!(left == noisy, "left half is the noisy photo");
+    assert!(right == denoised, "right half is the denoised photo");
+    assert!(noisy != denoised, "the filter changed the photo");
+}
