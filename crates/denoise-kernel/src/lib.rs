@@ -419,14 +419,12 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), DenoiseError> {
     // ordinary file, readable by all, like any other the user makes.
     #[cfg(unix)]
     builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
-    let mut tmp = builder
-        .tempfile_in(dir)
-        .map_err(|e| {
-            file_error(
-                path,
-                format!("cannot create a file in {}: {e}", dir.display()),
-            )
-        })?;
+    let mut tmp = builder.tempfile_in(dir).map_err(|e| {
+        file_error(
+            path,
+            format!("cannot create a file in {}: {e}", dir.display()),
+        )
+    })?;
     tmp.write_all(bytes).map_err(|e| file_error(path, e))?;
     tmp.persist(path).map_err(|e| file_error(path, e.error))?;
     Ok(())
