@@ -61,6 +61,8 @@ pub enum Expect {
     FileSplit,
     /// `Hello, Rank i` from every rank but 0.
     P2pLoop,
+    /// `Rank r has value (r+1)*10` from every rank, and rank 0's total.
+    SumP2p,
     /// One `Pi with N steps is P in T secs` line from rank 0 (needs `--steps N`).
     Pi {
         /// Largest difference allowed from the expected pi, and between rank counts.

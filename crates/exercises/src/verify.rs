@@ -35,6 +35,7 @@ impl Verifier {
         match self.expect {
             Expect::FileSplit => check_file_split(ranks, arg_value(args, "--files")?, &lines),
             Expect::P2pLoop => same_lines(hello_lines(ranks), &lines),
+            Expect::SumP2p => same_lines(sum_lines(ranks), &lines),
             Expect::Pi { tolerance } => {
                 let steps = arg_value(args, "--steps")?;
                 let pi = check_pi(ranks, steps, tolerance, &lines)?;
@@ -66,6 +67,19 @@ fn arg_value(args: &[String], flag: &str) -> Result<u64, String> {
 /// `hello_p2p`: every rank but 0 prints rank 0's greeting.
 pub fn hello_lines(ranks: usize) -> Vec<String> {
     (1..ranks).map(|i| format!("Hello, Rank {i}")).collect()
+}
+
+/// `sum_p2p`: every rank r has (r+1)·10; rank 0 prints their total.
+pub fn sum_lines(ranks: usize) -> Vec<String> {
+    let values: Vec<usize> = (0..ranks).map(|r| (r + 1) * 10).collect();
+    let mut lines: Vec<String> = values
+        .iter()
+        .enumerate()
+        .map(|(r, v)| format!("Rank {r} has value {v}"))
+        .collect();
+    let total: usize = values.iter().sum();
+    lines.push(format!("Rank 0 worked out the total {total}"));
+    lines
 }
 
 /// `scatter_gather`: rank r receives r; rank 0 collects r·10 from every rank, in rank order.
@@ -362,6 +376,10 @@ mod tests {
         assert_eq!(
             err,
             "missing lines `Hello, Rank 2`, `Hello, Rank 3`; unexpected line `Hello, Rank 1`"
+        );
+        assert_eq!(
+            sum_lines(4).last().unwrap(),
+            "Rank 0 worked out the total 100"
         );
         assert_eq!(
             scatter_gather_lines(4).last().unwrap(),

@@ -171,10 +171,11 @@ fn report(ex: &Exercise, outcome: &Outcome, solution: bool) -> bool {
 
 /// One line per exercise: its name, its status now, its file and workshop step.
 fn list(info: &Info, runner: &Runner, solution: bool, build: bool) {
-    println!(
-        "The {} (edit the file, then run `ci/check NAME`):",
-        what(solution)
-    );
+    if solution {
+        println!("The solutions (`ci/check --solution NAME` checks one):");
+    } else {
+        println!("The exercises (edit the file, then run `ci/check NAME`):");
+    }
     let width = info
         .exercises
         .iter()
