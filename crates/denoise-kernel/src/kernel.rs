@@ -72,7 +72,8 @@ pub(crate) enum ColourWeight {
         dist_scale: f64,
         max_bin: f64,
     },
-    /// Textbook: `exp(-d² * k)` with `k = 1 / (2 sigma_color²)`, no square root.
+    /// Textbook: `exp(-d² / (2 sigma_color²))`, computed as `2^(-d² * k)` with
+    /// `k = log2(e) / (2 sigma_color²)` (see [`exp2_neg`]); no square root.
     Gauss { k: f64 },
 }
 
@@ -187,47 +188,46 @@ impl Prepared {
     }
 }
 
-/// exp(-u) for u >= 0 with a relative error of a few 1e-16, written with the
-/// same steps as the SIMD kernels (which fuse the polynomial's multiply-adds,
-/// so the paths agree to an ulp or two, not bit for bit).
+/// 2^(-y) for y >= 0 with a relative error of a few 1e-16: the Exact
+/// flavour's colour weight, `exp(-d²/(2σ²)) = 2^(-d² · log2(e)/(2σ²))`.
 ///
-/// exp(-u) = 2^n · exp(r) with n = round(-u / ln 2) and |r| <= ln(2)/2; exp(r)
-/// is its Taylor series to degree 11 (the next term is below 1e-14 · exp(r));
-/// 2^n is built directly in the exponent bits of a double.
+/// 2^(-y) = 2^n · 2^f with n = round(-y) and |f| <= 1/2. 2^f = exp(f ln 2) is
+/// its Taylor series to degree 11 (the next term is below 1e-14 · 2^f), and
+/// 2^n is built directly in the exponent bits of a double. Working in base 2
+/// saves the usual split of the argument by ln 2. The SIMD kernels take the
+/// same steps but fuse the polynomial's multiply-adds, so the paths agree to
+/// an ulp or two, not bit for bit.
 #[inline(always)]
-pub(crate) fn exp_neg(u: f64) -> f64 {
-    let x = 0.0 - u.min(EXP_MAX_U);
-    let n = (x * std::f64::consts::LOG2_E).round_ties_even();
-    let r = (x - n * LN2_HI) - n * LN2_LO;
-    let mut p = EXP_COEFFS[0];
-    for c in &EXP_COEFFS[1..] {
-        p = p * r + c;
+pub(crate) fn exp2_neg(y: f64) -> f64 {
+    let x = 0.0 - y.min(EXP2_MAX);
+    let n = x.round_ties_even();
+    let f = x - n;
+    let mut p = EXP2_COEFFS[0];
+    for c in &EXP2_COEFFS[1..] {
+        p = p * f + c;
     }
     p * f64::from_bits((n + EXP_BIAS).to_bits() << 52)
 }
 
-/// Beyond this, exp(-u) would leave the normal doubles; such weights (< 1e-307)
+/// Past this, 2^(-y) would leave the normal doubles; such weights (< 1e-300)
 /// cannot change a result whose centre weight is 1.
-const EXP_MAX_U: f64 = 708.0;
-/// ln 2 split in two so that `n * LN2_HI` is exact (Cody and Waite's trick).
-const LN2_HI: f64 = 0.693_147_180_369_123_8;
-const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
+const EXP2_MAX: f64 = 1000.0;
 /// `n + EXP_BIAS` puts `n + 1023` into the low mantissa bits of a double;
 /// shifting those bits left by 52 gives the double 2^n.
 const EXP_BIAS: f64 = 1023.0 + 4_503_599_627_370_496.0;
-/// 1/11!, 1/10!, …, 1/1!, 1/0! (Horner order).
-const EXP_COEFFS: [f64; 12] = [
-    1.0 / 39_916_800.0,
-    1.0 / 3_628_800.0,
-    1.0 / 362_880.0,
-    1.0 / 40_320.0,
-    1.0 / 5_040.0,
-    1.0 / 720.0,
-    1.0 / 120.0,
-    1.0 / 24.0,
-    1.0 / 6.0,
-    0.5,
-    1.0,
+/// (ln 2)^i / i! for i = 11 down to 0 (Horner order).
+const EXP2_COEFFS: [f64; 12] = [
+    4.445_538_271_870_81e-10,
+    7.054_911_620_801_121e-9,
+    1.017_808_600_923_969_6e-7,
+    1.321_548_679_014_430_5e-6,
+    1.525_273_380_405_983_8e-5,
+    1.540_353_039_338_160_6e-4,
+    1.333_355_814_642_844_1e-3,
+    9.618_129_107_628_477e-3,
+    5.550_410_866_482_157_6e-2,
+    0.240_226_506_959_100_7,
+    std::f64::consts::LN_2,
     1.0,
 ];
 
@@ -264,7 +264,7 @@ fn scalar<const D: usize>(p: &Prepared, rows: Range<usize>, out: &mut [f64]) {
                             dist_scale,
                             max_bin,
                         } => lut[(dist2.sqrt() * dist_scale).min(*max_bin) as usize],
-                        ColourWeight::Gauss { k } => exp_neg(dist2 * k),
+                        ColourWeight::Gauss { k } => exp2_neg(dist2 * k),
                     };
                     let mut weight = spatial[kc] * colour;
                     if let Some(mask) = mask {
@@ -291,14 +291,53 @@ mod x86 {
     //! Neighbour `(kr, kc)` of those pixels are consecutive doubles in a
     //! padded plane, so one unaligned load fetches it for all lanes.
     //!
-    //! What costs time here, measured on Zen 4: the square root and the gather
-    //! from the colour table (Skimage flavour), the polynomial (Exact flavour).
+    //! The kernels are generic over `EXACT` (the flavour) and `MASK` (the
+    //! block is near the left or right edge, Exact flavour only), so each
+    //! combination compiles to its own loop with no test inside.
+    //!
+    //! What costs time, measured on Zen 4: the square root and the gather from
+    //! the colour table (Skimage flavour), the polynomial (Exact flavour).
     //! Computing a colour weight once per *pair* of pixels and reusing it for
     //! both (the weight is symmetric) was slower: the extra stores cost more.
+    //!
+    //! The Skimage flavour never uses fused multiply-add, to keep scikit-image's
+    //! bits: a fused d² differs in the last bit and can tip a pixel into the
+    //! neighbouring table bin (errors ~1e-4). The Exact flavour has no bins to
+    //! tip over, so it fuses wherever that saves an instruction.
 
-    use super::{ColourWeight, EXP_BIAS, EXP_COEFFS, EXP_MAX_U, LN2_HI, LN2_LO, Prepared};
+    use super::{ColourWeight, EXP_BIAS, EXP2_COEFFS, EXP2_MAX, Prepared};
     use std::arch::x86_64::*;
     use std::ops::Range;
+
+    /// The per-image constants of the colour weight.
+    #[derive(Clone, Copy)]
+    struct Colour<'a> {
+        lut: &'a [f64],
+        dist_scale: f64,
+        max_bin: f64,
+        k: f64,
+    }
+
+    fn colour(p: &Prepared) -> Colour<'_> {
+        match &p.colour {
+            ColourWeight::Lut {
+                lut,
+                dist_scale,
+                max_bin,
+            } => Colour {
+                lut,
+                dist_scale: *dist_scale,
+                max_bin: *max_bin,
+                k: 0.0,
+            },
+            ColourWeight::Gauss { k } => Colour {
+                lut: &[],
+                dist_scale: 0.0,
+                max_bin: 0.0,
+                k: *k,
+            },
+        }
+    }
 
     /// Writes the `n <= LANES` valid lanes of each channel's result into the
     /// interleaved output (lanes past the right edge of the image are dropped).
@@ -319,211 +358,252 @@ mod x86 {
     /// 8 output pixels per step in 512-bit registers.
     #[target_feature(enable = "avx512f")]
     pub(super) fn avx512<const D: usize>(p: &Prepared, rows: Range<usize>, out: &mut [f64]) {
+        if p.column_mask.is_some() {
+            avx512_rows::<D, true>(p, rows, out)
+        } else {
+            avx512_rows::<D, false>(p, rows, out)
+        }
+    }
+
+    #[target_feature(enable = "avx512f")]
+    fn avx512_rows<const D: usize, const EXACT: bool>(
+        p: &Prepared,
+        rows: Range<usize>,
+        out: &mut [f64],
+    ) {
         const LANES: usize = 8;
-        let (w, win, stride) = (p.width, p.win, p.stride);
+        let (w, ext) = (p.width, p.ext);
         let first = rows.start;
-        let (lut, dist_scale, max_bin, k) = match &p.colour {
-            ColourWeight::Lut {
-                lut,
-                dist_scale,
-                max_bin,
-            } => (lut.as_slice(), *dist_scale, *max_bin, 0.0),
-            ColourWeight::Gauss { k } => (&[][..], 0.0, 0.0, *k),
-        };
-        let exact = p.column_mask.is_some();
-        let mask = p.column_mask.as_deref().unwrap_or(&[]);
-        let coeffs = EXP_COEFFS.map(|c| _mm512_set1_pd(c));
+        let colour = colour(p);
         for r in rows {
             for c in (0..w).step_by(LANES) {
-                let centre_at = (r + p.ext) * stride + c + p.ext;
-                // SAFETY (all loads below): a block reads columns c .. c + win + 7
-                // of padded rows r .. r + win, all inside the plane because the
-                // plane has `ext` zero columns left, `ext + SPARE` right and
-                // `ext` zero rows above and below the image.
-                let centre: [__m512d; D] = std::array::from_fn(|d| unsafe {
-                    _mm512_loadu_pd(p.planes[d].as_ptr().add(centre_at))
-                });
-                let mut total = [_mm512_setzero_pd(); D];
-                let mut total_weight = _mm512_setzero_pd();
-                for kr in p.window_rows(r) {
-                    let row_at = (r + kr) * stride + c;
-                    for kc in 0..win {
-                        let at = row_at + kc;
-                        let value: [__m512d; D] = std::array::from_fn(|d| unsafe {
-                            _mm512_loadu_pd(p.planes[d].as_ptr().add(at))
-                        });
-                        // mul then add, never FMA: a fused d² differs in the last bit
-                        // and can tip a pixel into the neighbouring LUT bin.
-                        let mut dist2 = _mm512_setzero_pd();
-                        for d in 0..D {
-                            let t = _mm512_sub_pd(centre[d], value[d]);
-                            dist2 = _mm512_add_pd(dist2, _mm512_mul_pd(t, t));
-                        }
-                        let colour = if exact {
-                            exp_neg(_mm512_mul_pd(dist2, _mm512_set1_pd(k)), &coeffs)
-                        } else {
-                            // bin = min(sqrt(d²) * scale, bins - 1), truncated to an
-                            // integer, then 8 table reads in one gather instruction.
-                            let x =
-                                _mm512_mul_pd(_mm512_sqrt_pd(dist2), _mm512_set1_pd(dist_scale));
-                            let bin =
-                                _mm512_cvttpd_epi32(_mm512_min_pd(x, _mm512_set1_pd(max_bin)));
-                            // SAFETY: 0 <= bin <= bins - 1 < lut.len().
-                            unsafe { _mm512_i32gather_pd::<8>(bin, lut.as_ptr().cast()) }
-                        };
-                        let mut weight =
-                            _mm512_mul_pd(_mm512_set1_pd(p.spatial[kr * win + kc]), colour);
-                        if exact {
-                            // SAFETY: c + kc + 7 < stride = mask.len().
-                            weight = _mm512_mul_pd(weight, unsafe {
-                                _mm512_loadu_pd(mask.as_ptr().add(c + kc))
-                            });
-                        }
-                        for d in 0..D {
-                            total[d] = _mm512_add_pd(total[d], _mm512_mul_pd(value[d], weight));
-                        }
-                        total_weight = _mm512_add_pd(total_weight, weight);
-                    }
-                }
-                let mut results = [[0.0; LANES]; D];
-                for d in 0..D {
-                    // SAFETY: results[d] holds exactly 8 doubles.
-                    unsafe {
-                        _mm512_storeu_pd(
-                            results[d].as_mut_ptr(),
-                            _mm512_div_pd(total[d], total_weight),
-                        )
-                    };
-                }
+                // Only blocks whose windows reach past the left or right edge
+                // need the column mask (Exact flavour).
+                let results = if EXACT && (c < ext || c + LANES + ext > w) {
+                    avx512_block::<D, EXACT, true>(p, colour, r, c)
+                } else {
+                    avx512_block::<D, EXACT, false>(p, colour, r, c)
+                };
                 store_block(out, ((r - first) * w + c) * D, LANES.min(w - c), &results);
             }
         }
     }
 
-    /// exp(-u) on 8 lanes: [`super::exp_neg`]'s steps, with the polynomial in
-    /// fused multiply-adds (half the instructions; the Exact flavour has no
-    /// table bins to tip over, and the result moves by at most an ulp or two).
+    /// Output pixels `c .. c + 8` of row `r`, channel by channel.
+    #[inline]
     #[target_feature(enable = "avx512f")]
-    fn exp_neg(u: __m512d, coeffs: &[__m512d; 12]) -> __m512d {
+    fn avx512_block<const D: usize, const EXACT: bool, const MASK: bool>(
+        p: &Prepared,
+        colour: Colour<'_>,
+        r: usize,
+        c: usize,
+    ) -> [[f64; 8]; D] {
+        let (win, stride) = (p.win, p.stride);
+        let centre_at = (r + p.ext) * stride + c + p.ext;
+        // SAFETY (all loads below): a block reads columns c .. c + win + 7 of
+        // padded rows r .. r + win, all inside the plane because the plane has
+        // `ext` zero columns left, `ext + SPARE` right and `ext` zero rows above
+        // and below the image; the mask has `stride` entries.
+        let centre: [__m512d; D] = std::array::from_fn(|d| unsafe {
+            _mm512_loadu_pd(p.planes[d].as_ptr().add(centre_at))
+        });
+        let mut total = [_mm512_setzero_pd(); D];
+        let mut total_weight = _mm512_setzero_pd();
+        for kr in p.window_rows(r) {
+            let row_at = (r + kr) * stride + c;
+            for kc in 0..win {
+                let at = row_at + kc;
+                let value: [__m512d; D] = std::array::from_fn(|d| unsafe {
+                    _mm512_loadu_pd(p.planes[d].as_ptr().add(at))
+                });
+                let mut dist2 = _mm512_setzero_pd();
+                for d in 0..D {
+                    let t = _mm512_sub_pd(centre[d], value[d]);
+                    dist2 = if EXACT {
+                        _mm512_fmadd_pd(t, t, dist2)
+                    } else {
+                        _mm512_add_pd(dist2, _mm512_mul_pd(t, t))
+                    };
+                }
+                let colour_weight = if EXACT {
+                    exp2_neg(_mm512_mul_pd(dist2, _mm512_set1_pd(colour.k)))
+                } else {
+                    // bin = min(sqrt(d²) * scale, bins - 1), truncated to an
+                    // integer, then 8 table reads in one gather instruction.
+                    let x = _mm512_mul_pd(_mm512_sqrt_pd(dist2), _mm512_set1_pd(colour.dist_scale));
+                    let bin = _mm512_cvttpd_epi32(_mm512_min_pd(x, _mm512_set1_pd(colour.max_bin)));
+                    // SAFETY: 0 <= bin <= bins - 1 < lut.len().
+                    unsafe { _mm512_i32gather_pd::<8>(bin, colour.lut.as_ptr().cast()) }
+                };
+                let mut weight =
+                    _mm512_mul_pd(_mm512_set1_pd(p.spatial[kr * win + kc]), colour_weight);
+                if MASK {
+                    let mask = p.column_mask.as_deref().unwrap_or_default();
+                    weight = _mm512_mul_pd(weight, unsafe {
+                        _mm512_loadu_pd(mask.as_ptr().add(c + kc))
+                    });
+                }
+                for d in 0..D {
+                    total[d] = if EXACT {
+                        _mm512_fmadd_pd(value[d], weight, total[d])
+                    } else {
+                        _mm512_add_pd(total[d], _mm512_mul_pd(value[d], weight))
+                    };
+                }
+                total_weight = _mm512_add_pd(total_weight, weight);
+            }
+        }
+        let mut results = [[0.0; 8]; D];
+        for d in 0..D {
+            // SAFETY: results[d] holds exactly 8 doubles.
+            unsafe {
+                _mm512_storeu_pd(
+                    results[d].as_mut_ptr(),
+                    _mm512_div_pd(total[d], total_weight),
+                )
+            };
+        }
+        results
+    }
+
+    /// 2^(-y) on 8 lanes: [`super::exp2_neg`]'s steps, the polynomial in fused
+    /// multiply-adds, and `scalef` (x · 2^n in one instruction) for the scaling.
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    fn exp2_neg(y: __m512d) -> __m512d {
         let x = _mm512_sub_pd(
             _mm512_setzero_pd(),
-            _mm512_min_pd(u, _mm512_set1_pd(EXP_MAX_U)),
+            _mm512_min_pd(y, _mm512_set1_pd(EXP2_MAX)),
         );
-        let n = _mm512_roundscale_pd::<{ _MM_FROUND_TO_NEAREST_INT }>(_mm512_mul_pd(
-            x,
-            _mm512_set1_pd(std::f64::consts::LOG2_E),
-        ));
-        let r = _mm512_sub_pd(
-            _mm512_sub_pd(x, _mm512_mul_pd(n, _mm512_set1_pd(LN2_HI))),
-            _mm512_mul_pd(n, _mm512_set1_pd(LN2_LO)),
-        );
-        let mut poly = coeffs[0];
-        for c in &coeffs[1..] {
-            poly = _mm512_fmadd_pd(poly, r, *c);
+        let n = _mm512_roundscale_pd::<{ _MM_FROUND_TO_NEAREST_INT }>(x);
+        let f = _mm512_sub_pd(x, n);
+        let mut poly = _mm512_set1_pd(EXP2_COEFFS[0]);
+        for c in &EXP2_COEFFS[1..] {
+            poly = _mm512_fmadd_pd(poly, f, _mm512_set1_pd(*c));
         }
-        let two_n = _mm512_slli_epi64::<52>(_mm512_castpd_si512(_mm512_add_pd(
-            n,
-            _mm512_set1_pd(EXP_BIAS),
-        )));
-        _mm512_mul_pd(poly, _mm512_castsi512_pd(two_n))
+        _mm512_scalef_pd(poly, n)
     }
 
     /// 4 output pixels per step in 256-bit registers: the AVX-512 loop with
     /// half the lanes (most laptops have AVX2 but not AVX-512).
     #[target_feature(enable = "avx2,fma")]
     pub(super) fn avx2<const D: usize>(p: &Prepared, rows: Range<usize>, out: &mut [f64]) {
+        if p.column_mask.is_some() {
+            avx2_rows::<D, true>(p, rows, out)
+        } else {
+            avx2_rows::<D, false>(p, rows, out)
+        }
+    }
+
+    #[target_feature(enable = "avx2,fma")]
+    fn avx2_rows<const D: usize, const EXACT: bool>(
+        p: &Prepared,
+        rows: Range<usize>,
+        out: &mut [f64],
+    ) {
         const LANES: usize = 4;
-        let (w, win, stride) = (p.width, p.win, p.stride);
+        let (w, ext) = (p.width, p.ext);
         let first = rows.start;
-        let (lut, dist_scale, max_bin, k) = match &p.colour {
-            ColourWeight::Lut {
-                lut,
-                dist_scale,
-                max_bin,
-            } => (lut.as_slice(), *dist_scale, *max_bin, 0.0),
-            ColourWeight::Gauss { k } => (&[][..], 0.0, 0.0, *k),
-        };
-        let exact = p.column_mask.is_some();
-        let mask = p.column_mask.as_deref().unwrap_or(&[]);
-        let coeffs = EXP_COEFFS.map(|c| _mm256_set1_pd(c));
+        let colour = colour(p);
         for r in rows {
             for c in (0..w).step_by(LANES) {
-                let centre_at = (r + p.ext) * stride + c + p.ext;
-                // SAFETY (all loads below): as in `avx512`, the padding keeps
-                // columns c .. c + win + 3 of rows r .. r + win inside the plane.
-                let centre: [__m256d; D] = std::array::from_fn(|d| unsafe {
-                    _mm256_loadu_pd(p.planes[d].as_ptr().add(centre_at))
-                });
-                let mut total = [_mm256_setzero_pd(); D];
-                let mut total_weight = _mm256_setzero_pd();
-                for kr in p.window_rows(r) {
-                    let row_at = (r + kr) * stride + c;
-                    for kc in 0..win {
-                        let at = row_at + kc;
-                        let value: [__m256d; D] = std::array::from_fn(|d| unsafe {
-                            _mm256_loadu_pd(p.planes[d].as_ptr().add(at))
-                        });
-                        let mut dist2 = _mm256_setzero_pd();
-                        for d in 0..D {
-                            let t = _mm256_sub_pd(centre[d], value[d]);
-                            dist2 = _mm256_add_pd(dist2, _mm256_mul_pd(t, t));
-                        }
-                        let colour = if exact {
-                            exp_neg_avx2(_mm256_mul_pd(dist2, _mm256_set1_pd(k)), &coeffs)
-                        } else {
-                            let x =
-                                _mm256_mul_pd(_mm256_sqrt_pd(dist2), _mm256_set1_pd(dist_scale));
-                            let bin =
-                                _mm256_cvttpd_epi32(_mm256_min_pd(x, _mm256_set1_pd(max_bin)));
-                            // SAFETY: 0 <= bin <= bins - 1 < lut.len().
-                            unsafe { _mm256_i32gather_pd::<8>(lut.as_ptr().cast(), bin) }
-                        };
-                        let mut weight =
-                            _mm256_mul_pd(_mm256_set1_pd(p.spatial[kr * win + kc]), colour);
-                        if exact {
-                            // SAFETY: c + kc + 3 < stride = mask.len().
-                            weight = _mm256_mul_pd(weight, unsafe {
-                                _mm256_loadu_pd(mask.as_ptr().add(c + kc))
-                            });
-                        }
-                        for d in 0..D {
-                            total[d] = _mm256_add_pd(total[d], _mm256_mul_pd(value[d], weight));
-                        }
-                        total_weight = _mm256_add_pd(total_weight, weight);
-                    }
-                }
-                let mut results = [[0.0; LANES]; D];
-                for d in 0..D {
-                    // SAFETY: results[d] holds exactly 4 doubles.
-                    unsafe {
-                        _mm256_storeu_pd(
-                            results[d].as_mut_ptr(),
-                            _mm256_div_pd(total[d], total_weight),
-                        )
-                    };
-                }
+                let results = if EXACT && (c < ext || c + LANES + ext > w) {
+                    avx2_block::<D, EXACT, true>(p, colour, r, c)
+                } else {
+                    avx2_block::<D, EXACT, false>(p, colour, r, c)
+                };
                 store_block(out, ((r - first) * w + c) * D, LANES.min(w - c), &results);
             }
         }
     }
 
-    /// exp(-u) on 4 lanes: as [`exp_neg`], with AVX2 and FMA.
+    /// Output pixels `c .. c + 4` of row `r`: [`avx512_block`] on 4 lanes.
+    #[inline]
     #[target_feature(enable = "avx2,fma")]
-    fn exp_neg_avx2(u: __m256d, coeffs: &[__m256d; 12]) -> __m256d {
+    fn avx2_block<const D: usize, const EXACT: bool, const MASK: bool>(
+        p: &Prepared,
+        colour: Colour<'_>,
+        r: usize,
+        c: usize,
+    ) -> [[f64; 4]; D] {
+        let (win, stride) = (p.win, p.stride);
+        let centre_at = (r + p.ext) * stride + c + p.ext;
+        // SAFETY (all loads below): as in `avx512_block`, the padding keeps
+        // columns c .. c + win + 3 of rows r .. r + win inside the plane.
+        let centre: [__m256d; D] = std::array::from_fn(|d| unsafe {
+            _mm256_loadu_pd(p.planes[d].as_ptr().add(centre_at))
+        });
+        let mut total = [_mm256_setzero_pd(); D];
+        let mut total_weight = _mm256_setzero_pd();
+        for kr in p.window_rows(r) {
+            let row_at = (r + kr) * stride + c;
+            for kc in 0..win {
+                let at = row_at + kc;
+                let value: [__m256d; D] = std::array::from_fn(|d| unsafe {
+                    _mm256_loadu_pd(p.planes[d].as_ptr().add(at))
+                });
+                let mut dist2 = _mm256_setzero_pd();
+                for d in 0..D {
+                    let t = _mm256_sub_pd(centre[d], value[d]);
+                    dist2 = if EXACT {
+                        _mm256_fmadd_pd(t, t, dist2)
+                    } else {
+                        _mm256_add_pd(dist2, _mm256_mul_pd(t, t))
+                    };
+                }
+                let colour_weight = if EXACT {
+                    exp2_neg_avx2(_mm256_mul_pd(dist2, _mm256_set1_pd(colour.k)))
+                } else {
+                    let x = _mm256_mul_pd(_mm256_sqrt_pd(dist2), _mm256_set1_pd(colour.dist_scale));
+                    let bin = _mm256_cvttpd_epi32(_mm256_min_pd(x, _mm256_set1_pd(colour.max_bin)));
+                    // SAFETY: 0 <= bin <= bins - 1 < lut.len().
+                    unsafe { _mm256_i32gather_pd::<8>(colour.lut.as_ptr().cast(), bin) }
+                };
+                let mut weight =
+                    _mm256_mul_pd(_mm256_set1_pd(p.spatial[kr * win + kc]), colour_weight);
+                if MASK {
+                    let mask = p.column_mask.as_deref().unwrap_or_default();
+                    weight = _mm256_mul_pd(weight, unsafe {
+                        _mm256_loadu_pd(mask.as_ptr().add(c + kc))
+                    });
+                }
+                for d in 0..D {
+                    total[d] = if EXACT {
+                        _mm256_fmadd_pd(value[d], weight, total[d])
+                    } else {
+                        _mm256_add_pd(total[d], _mm256_mul_pd(value[d], weight))
+                    };
+                }
+                total_weight = _mm256_add_pd(total_weight, weight);
+            }
+        }
+        let mut results = [[0.0; 4]; D];
+        for d in 0..D {
+            // SAFETY: results[d] holds exactly 4 doubles.
+            unsafe {
+                _mm256_storeu_pd(
+                    results[d].as_mut_ptr(),
+                    _mm256_div_pd(total[d], total_weight),
+                )
+            };
+        }
+        results
+    }
+
+    /// 2^(-y) on 4 lanes: [`super::exp2_neg`]'s steps with fused multiply-adds
+    /// (AVX2 has no `scalef`: 2^n is built in the exponent bits as in the scalar code).
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    fn exp2_neg_avx2(y: __m256d) -> __m256d {
         let x = _mm256_sub_pd(
             _mm256_setzero_pd(),
-            _mm256_min_pd(u, _mm256_set1_pd(EXP_MAX_U)),
+            _mm256_min_pd(y, _mm256_set1_pd(EXP2_MAX)),
         );
-        let n = _mm256_round_pd::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(
-            _mm256_mul_pd(x, _mm256_set1_pd(std::f64::consts::LOG2_E)),
-        );
-        let r = _mm256_sub_pd(
-            _mm256_sub_pd(x, _mm256_mul_pd(n, _mm256_set1_pd(LN2_HI))),
-            _mm256_mul_pd(n, _mm256_set1_pd(LN2_LO)),
-        );
-        let mut poly = coeffs[0];
-        for c in &coeffs[1..] {
-            poly = _mm256_fmadd_pd(poly, r, *c);
+        let n = _mm256_round_pd::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(x);
+        let f = _mm256_sub_pd(x, n);
+        let mut poly = _mm256_set1_pd(EXP2_COEFFS[0]);
+        for c in &EXP2_COEFFS[1..] {
+            poly = _mm256_fmadd_pd(poly, f, _mm256_set1_pd(*c));
         }
         let two_n = _mm256_slli_epi64::<52>(_mm256_castpd_si256(_mm256_add_pd(
             n,

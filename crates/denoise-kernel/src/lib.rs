@@ -587,8 +587,9 @@ fn filter(
         Flavour::Exact => {
             let (planes, stride) =
                 kernel::padded_planes(&image.data, (w, h, channels), dims, ext, 0.0);
+            // exp(-d² / (2σ²)) = 2^(-d² · k): the kernel works in base 2.
             let colour = ColourWeight::Gauss {
-                k: 1.0 / (2.0 * sigma_color * sigma_color),
+                k: std::f64::consts::LOG2_E / (2.0 * sigma_color * sigma_color),
             };
             let spatial = exact_spatial_lut(win, params.sigma_spatial);
             let column_mask = Some(kernel::column_mask(w, ext, stride));

@@ -1,0 +1,252 @@
+//! The programs, run as built binaries: make-noisy's determinism and
+//! idempotence, bilateral's outputs and errors, psnr, and `denoise_file`.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use denoise_kernel::{BilateralParams, Flavour, FloatImage, bilateral_image, denoise_file, psnr};
+
+const MAKE_NOISY: &str = env!("CARGO_BIN_EXE_make-noisy");
+const BILATERAL: &str = env!("CARGO_BIN_EXE_bilateral");
+const PSNR: &str = env!("CARGO_BIN_EXE_psnr");
+
+fn photos() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../data/photos")
+        .display()
+        .to_string()
+}
+
+fn run(program: &str, args: &[&str]) -> Output {
+    Command::new(program).args(args).output().unwrap()
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Makes `count` small noisy photos (and their clean crops) into `dir`.
+fn make_noisy(dir: &Path, count: usize, extra: &[&str]) -> Output {
+    let (noisy, clean) = (dir.join("noisy"), dir.join("clean"));
+    let (count, photos) = (count.to_string(), photos());
+    let mut args = vec!["--count", &count, "--small", "--photos", &photos];
+    let (noisy, clean) = (
+        noisy.to_str().unwrap().to_owned(),
+        clean.to_str().unwrap().to_owned(),
+    );
+    args.extend(["--output", &noisy, "--clean", "--clean-output", &clean]);
+    args.extend(extra);
+    let out = run(MAKE_NOISY, &args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read(&p).unwrap(),
+            )
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn make_noisy_is_deterministic_and_idempotent() {
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let first = make_noisy(a.path(), 7, &[]);
+    make_noisy(b.path(), 7, &[]);
+    let made = files(&a.path().join("noisy"));
+    let names: Vec<_> = made.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names[0], "manifest.csv");
+    assert_eq!(
+        names[1..],
+        (0..7)
+            .map(|i| format!("noisy_{i:03}.jpg"))
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(
+        made,
+        files(&b.path().join("noisy")),
+        "same bytes in two runs"
+    );
+    assert_eq!(
+        files(&a.path().join("clean")),
+        files(&b.path().join("clean"))
+    );
+    assert!(
+        stdout(&first).contains("7 written, 0 already up to date"),
+        "{}",
+        stdout(&first)
+    );
+
+    // The manifest describes every photo; the JPEGs have the sizes it says.
+    let manifest = String::from_utf8(made[0].1.clone()).unwrap();
+    for line in manifest.lines().skip(1) {
+        let fields: Vec<&str> = line.split(',').collect();
+        let image = image::open(a.path().join("noisy").join(fields[0])).unwrap();
+        assert_eq!(
+            (image.width().to_string(), image.height().to_string()),
+            (fields[2].into(), fields[3].into())
+        );
+        let sigma: f64 = fields[4].parse().unwrap();
+        assert!((0.05..=0.10).contains(&sigma), "{line}");
+    }
+
+    // A second run leaves everything alone; a damaged file is rewritten.
+    let again = make_noisy(a.path(), 7, &[]);
+    assert!(
+        stdout(&again).contains("0 written, 7 already up to date"),
+        "{}",
+        stdout(&again)
+    );
+    std::fs::write(a.path().join("noisy/noisy_003.jpg"), b"broken").unwrap();
+    let repaired = make_noisy(a.path(), 7, &[]);
+    assert!(
+        stdout(&repaired).contains("1 written, 6 already up to date"),
+        "{}",
+        stdout(&repaired)
+    );
+    assert_eq!(
+        files(&a.path().join("noisy")),
+        files(&b.path().join("noisy"))
+    );
+    let forced = make_noisy(a.path(), 7, &["--force"]);
+    assert!(stdout(&forced).contains("7 written"), "{}", stdout(&forced));
+
+    // Fewer photos: the same first photos.
+    let c = tempfile::tempdir().unwrap();
+    make_noisy(c.path(), 3, &[]);
+    assert_eq!(files(&c.path().join("noisy"))[1..], made[1..4]);
+}
+
+#[test]
+fn denoising_brings_a_photo_closer_to_the_clean_one() {
+    let dir = tempfile::tempdir().unwrap();
+    make_noisy(dir.path(), 2, &[]);
+    let noisy = dir.path().join("noisy/noisy_001.jpg");
+    let clean = dir.path().join("clean/clean_001.png");
+    let denoised = dir.path().join("denoised.png");
+    let took = denoise_file(&noisy, &denoised, Flavour::Exact).unwrap();
+    assert!(took.as_secs_f64() > 0.0);
+    let clean_image = FloatImage::open(&clean).unwrap();
+    let before = psnr(&clean_image, &FloatImage::open(&noisy).unwrap()).unwrap();
+    let after = psnr(&clean_image, &FloatImage::open(&denoised).unwrap()).unwrap();
+    assert!(
+        after > before + 1.0,
+        "PSNR {before:.2} dB noisy, {after:.2} dB denoised"
+    );
+
+    // The psnr program prints the same figures.
+    let out = run(
+        PSNR,
+        &[
+            clean.to_str().unwrap(),
+            noisy.to_str().unwrap(),
+            denoised.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success());
+    let text = stdout(&out);
+    assert!(
+        text.contains(&format!("noisy_001.jpg: {before:.2} dB")),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("denoised.png: {after:.2} dB")),
+        "{text}"
+    );
+}
+
+#[test]
+fn bilateral_writes_the_library_result_and_refuses_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    make_noisy(dir.path(), 1, &[]);
+    let input = dir.path().join("noisy/noisy_000.jpg");
+    let raw = dir.path().join("out.f64le");
+    let out = run(
+        BILATERAL,
+        &[
+            input.to_str().unwrap(),
+            raw.to_str().unwrap(),
+            "--flavour",
+            "exact",
+            "--sigma-spatial",
+            "2",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let line = stdout(&out);
+    assert!(
+        line.starts_with("Took ")
+            && line
+                .trim_end()
+                .ends_with(&format!("seconds for {}", input.display())),
+        "{line}"
+    );
+
+    let image = FloatImage::open(&input).unwrap();
+    let params = BilateralParams {
+        sigma_color: Some(0.1),
+        sigma_spatial: 2.0,
+        flavour: Flavour::Exact,
+        ..Default::default()
+    };
+    let expected = bilateral_image(&image, &params).unwrap();
+    let written = FloatImage::from_f64le(
+        &std::fs::read(&raw).unwrap(),
+        image.width,
+        image.height,
+        3,
+        false,
+    )
+    .unwrap();
+    assert_eq!(written, expected);
+    // No temporary file left behind.
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 3);
+
+    let original = std::fs::read(&input).unwrap();
+    let failures: [&[&str]; 5] = [
+        &[input.to_str().unwrap(), input.to_str().unwrap()],
+        &[input.to_str().unwrap(), "x.png", "--sigma-color", "-1"],
+        &[input.to_str().unwrap(), "x.png", "--flavour", "opencv"],
+        &["no/such/photo.jpg", "x.png"],
+        &[input.to_str().unwrap(), "x.bmp"],
+    ];
+    for args in failures {
+        let out = run(BILATERAL, args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{args:?}");
+        assert!(
+            err.starts_with("error: ") && err.lines().count() == 1,
+            "{args:?}: {err}"
+        );
+        assert!(!err.contains("panicked"), "{err}");
+    }
+    assert_eq!(
+        std::fs::read(&input).unwrap(),
+        original,
+        "the input is never overwritten"
+    );
+    assert!(denoise_file(&input, &input, Flavour::Skimage).is_err());
+    let missing = denoise_file(
+        Path::new("nope.jpg"),
+        &dir.path().join("o.jpg"),
+        Flavour::Skimage,
+    )
+    .unwrap_err();
+    assert!(missing.to_string().contains("nope.jpg"), "{missing}");
+}
