@@ -15,12 +15,18 @@
 //!
 //! Your task: complete `send_greetings` below, then run `ci/check p2p-loop`.
 
+use clap::Parser;
 use mpi::Tag;
 use mpi::topology::SimpleCommunicator;
 use mpi::traits::*;
 use mpi_basics::obj::recv_obj;
 
+#[derive(Parser)]
+#[command(about = "Rank 0 sends \"Hello, Rank i\" to every other rank i, which prints it")]
+struct Args {}
+
 fn main() {
+    let _: Args = lesson_cli::parse_args();
     let universe = mpi_basics::init();
     let world = universe.world();
     let tag: Tag = 0; // a label both sides agree on

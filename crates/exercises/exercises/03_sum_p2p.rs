@@ -18,12 +18,18 @@
 //!
 //! Your task: complete `receive_and_add` below, then run `ci/check sum-p2p`.
 
+use clap::Parser;
 use mpi::Tag;
 use mpi::topology::SimpleCommunicator;
 use mpi::traits::*;
 use mpi_basics::obj::send_obj;
 
+#[derive(Parser)]
+#[command(about = "Rank 0 adds up every rank's value (rank+1)*10, receiving them one by one")]
+struct Args {}
+
 fn main() {
+    let _: Args = lesson_cli::parse_args();
     let universe = mpi_basics::init();
     let world = universe.world();
     let rank = world.rank();

@@ -15,10 +15,18 @@
 //! Your task: complete `scatter_from_rank_0` and `gather_on_rank_0`, then run
 //! `ci/check scatter-gather`.
 
+use clap::Parser;
 use mpi::topology::SimpleCommunicator;
 use mpi::traits::*;
 
+#[derive(Parser)]
+#[command(
+    about = "Rank 0 scatters 0..size, every rank multiplies its number by 10, rank 0 gathers them"
+)]
+struct Args {}
+
 fn main() {
+    let _: Args = lesson_cli::parse_args();
     let universe = mpi_basics::init();
     let world = universe.world();
     let (rank, size) = (world.rank(), world.size());

@@ -14,10 +14,18 @@
 //!
 //! Solution. Check it with `ci/check --solution scatter-gather`.
 
+use clap::Parser;
 use mpi::topology::SimpleCommunicator;
 use mpi::traits::*;
 
+#[derive(Parser)]
+#[command(
+    about = "Rank 0 scatters 0..size, every rank multiplies its number by 10, rank 0 gathers them"
+)]
+struct Args {}
+
 fn main() {
+    let _: Args = lesson_cli::parse_args();
     let universe = mpi_basics::init();
     let world = universe.world();
     let (rank, size) = (world.rank(), world.size());
