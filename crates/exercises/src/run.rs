@@ -136,6 +136,11 @@ pub fn shown(path: &Path) -> &Path {
     path.strip_prefix(&root).unwrap_or(path)
 }
 
+/// Whether a run ended on a `todo!()` (its panic message says "not yet implemented").
+pub fn reached_todo(stderr: &str) -> bool {
+    stderr.contains("\nnot yet implemented")
+}
+
 /// Explains a failed run from its stderr: a `todo!()` reached, another panic
 /// (with the rank that panicked), a job stopped by the timeout, or else the
 /// exit status and the last thing printed on stderr.

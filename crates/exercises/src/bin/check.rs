@@ -9,7 +9,7 @@
 
 use clap::Parser;
 use exercises::info::{Exercise, Info};
-use exercises::run::{Runner, shown};
+use exercises::run::{Runner, reached_todo, shown};
 use exercises::verify::Verifier;
 
 #[derive(Parser)]
@@ -121,7 +121,7 @@ fn check(ex: &Exercise, runner: &Runner, solution: bool, build: bool, quiet: boo
             };
             if let Err(reason) = result {
                 return Outcome::Fail {
-                    todo: reason.contains("a todo!() is still there"),
+                    todo: !out.status.success() && reached_todo(&out.stderr),
                     reason: format!("at {ranks} rank{}: {reason}", plural(ranks)),
                     command: Some(out.command),
                 };
