@@ -11,14 +11,17 @@
 //! - `--schedule dynamic`: rank 0 hands out one photo at a time to whichever
 //!   rank asks (master/worker), so a rank that got big photos simply takes
 //!   fewer of them and no rank sits idle while another still has a queue.
+//!   Rank 0 denoises photos too, in a helper thread.
 //!
 //! Run: `mpiexec -n 4 target/release/denoise-parallel --schedule dynamic`
 
-use std::thread::sleep;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::thread::{self, sleep};
 use std::time::{Duration, Instant};
 
 use clap::Parser;
 use denoise_mpi::{Job, PhotoArgs, RankReport, finish, plan, progress_bar, summary};
+use indicatif::ProgressBar;
 use mpi::Tag;
 use mpi::topology::SimpleCommunicator;
 use mpi::traits::*;
@@ -103,9 +106,9 @@ fn static_schedule(world: &SimpleCommunicator, args: &PhotoArgs, files: &[String
     let mine = block_range(files.len() as u64, rank as u64, size as u64);
     // Rank 0 only knows its own share: its bar says so.
     let bar = if rank == 0 {
-        progress_bar(mine.clone().count(), "rank 0's share")
+        progress_bar(mine.clone().count(), "rank 0's share", args.progress)
     } else {
-        indicatif::ProgressBar::hidden()
+        ProgressBar::hidden()
     };
     let mut job = Job::new(args, Some(rank), bar);
     for i in mine {
@@ -121,118 +124,73 @@ const STOP: u64 = u64::MAX;
 /// that finished workers send it afterwards (`gather_obj`) never get mixed in.
 const REQUEST: Tag = 1;
 
-/// Dynamic: master/worker, with rank 0 both handing out photos and denoising.
+/// Dynamic: master/worker. Rank 0 hands out one photo at a time, to whichever
+/// rank asks, and denoises photos too.
 ///
-/// A worker sends rank 0 a request (the number of photos it has finished, for
-/// the progress bar) and receives a photo's index, or `STOP`. It asks for its
-/// next photo as soon as it *starts* one, so the answer is usually waiting
-/// when it finishes.
+/// A worker sends rank 0 a request ("I am free; I have finished N photos")
+/// and receives a photo's index, or `STOP` when none is left.
 ///
-/// Rank 0 answers every waiting request between two of its own photos
-/// (`immediate_matched_probe` looks for a request without waiting), so it is
-/// never a CPU lost to bookkeeping. When the photos run out, each worker's
-/// pending request is answered with `STOP`.
+/// Rank 0 must answer at once, even in the middle of one of its own photos:
+/// MPI moves a message only while the program is inside an MPI call, so a
+/// rank 0 busy filtering would leave its workers waiting for a whole photo.
+/// So rank 0 runs two threads: a helper thread denoises photos, taking them
+/// from the same counter, while the main thread answers requests. Only the
+/// main thread calls MPI (MPI's "funneled" threading, which MPICH allows
+/// after a plain `MPI_Init`).
 fn dynamic_schedule(world: &SimpleCommunicator, args: &PhotoArgs, files: &[String]) -> RankReport {
     let rank = world.rank();
     if rank != 0 {
         let root = world.process_at_rank(0);
-        let mut job = Job::new(args, Some(rank), indicatif::ProgressBar::hidden());
-        root.send_with_tag(&0u64, REQUEST); // "ready"
+        let mut job = Job::new(args, Some(rank), ProgressBar::hidden());
         loop {
+            root.send_with_tag(&u64::from(job.report.done), REQUEST);
             let (index, _) = root.receive::<u64>();
             if index == STOP {
                 return job.report;
             }
-            root.send_with_tag(&u64::from(job.report.done), REQUEST); // ask for the next one already
             job.denoise(&files[index as usize]);
         }
     }
 
+    // The queue: the next photo nobody has taken yet, shared by both threads.
+    let next = AtomicUsize::new(0);
+    let take = || Some(next.fetch_add(1, Ordering::Relaxed)).filter(|&i| i < files.len());
+    let bar = progress_bar(files.len(), "photos done (all ranks)", args.progress);
     let workers = world.size() as usize - 1;
-    let mut master = Master {
-        next: 0,
-        files: files.len(),
-        stopped: 0,
-        finished_by: vec![0; workers + 1],
-    };
-    let mut job = Job::new(
-        args,
-        Some(0),
-        progress_bar(files.len(), "photos (all ranks)"),
-    );
-    // Every worker asks at once when it starts: answer them all before the
-    // first photo of rank 0, so nobody waits for it.
-    for worker in 1..world.size() {
-        let (message, _) = world
-            .process_at_rank(worker)
-            .matched_probe_with_tag(REQUEST);
-        master.answer(world, message, worker);
-    }
-    loop {
-        while let Some((message, status)) = world
-            .any_process()
-            .immediate_matched_probe_with_tag(REQUEST)
-        {
-            master.answer(world, message, status.source_rank());
-        }
-        let Some(index) = master.take() else { break };
-        job.denoise(&files[index]);
-        master.finished_by[0] = u64::from(job.report.done);
-        job.bar.set_position(master.finished_by.iter().sum());
-    }
-    // No photo left: tell each worker to stop when it asks for its next one.
-    // Check every millisecond instead of blocking in a receive, which in
-    // MPICH spins on a core that the workers still need.
-    while master.stopped < workers {
-        match world
-            .any_process()
-            .immediate_matched_probe_with_tag(REQUEST)
-        {
-            Some((message, status)) => master.answer(world, message, status.source_rank()),
-            None => sleep(Duration::from_millis(1)),
-        }
-        job.bar.set_position(master.finished_by.iter().sum());
-    }
-    job.bar.finish_and_clear();
-    job.report
-}
 
-/// Rank 0's bookkeeping in the dynamic schedule.
-struct Master {
-    /// The next photo nobody has taken yet.
-    next: usize,
-    files: usize,
-    /// Workers already sent `STOP`.
-    stopped: usize,
-    /// Photos finished by each rank, as last reported (progress bar).
-    finished_by: Vec<u64>,
-}
-
-impl Master {
-    /// Hands out the next photo, if any is left.
-    fn take(&mut self) -> Option<usize> {
-        (self.next < self.files).then(|| {
-            self.next += 1;
-            self.next - 1
-        })
-    }
-
-    /// Receives a worker's request and answers with a photo's index or `STOP`.
-    fn answer(
-        &mut self,
-        world: &SimpleCommunicator,
-        request: mpi::point_to_point::Message,
-        worker: i32,
-    ) {
-        let (finished, _) = request.matched_receive::<u64>();
-        self.finished_by[worker as usize] = finished;
-        let reply = match self.take() {
-            Some(index) => index as u64,
-            None => {
-                self.stopped += 1;
-                STOP
+    thread::scope(|scope| {
+        // Rank 0's own work, in a helper thread (it advances the bar by its photos).
+        let own = scope.spawn(|| {
+            let mut job = Job::new(args, Some(0), bar.clone());
+            while let Some(index) = take() {
+                job.denoise(&files[index]);
             }
-        };
-        world.process_at_rank(worker).send(&reply);
-    }
+            job.report
+        });
+
+        // The master: answer requests until every worker has been told to stop.
+        // Poll every millisecond rather than block in a receive: MPICH's
+        // blocking receive spins, and would take the core the helper needs.
+        let mut finished_by = vec![0; workers + 1];
+        let mut stopped = 0;
+        while stopped < workers {
+            let Some((request, status)) = world
+                .any_process()
+                .immediate_matched_probe_with_tag(REQUEST)
+            else {
+                sleep(Duration::from_millis(1));
+                continue;
+            };
+            let worker = status.source_rank();
+            let (finished, _) = request.matched_receive::<u64>();
+            bar.inc(finished - finished_by[worker as usize]);
+            finished_by[worker as usize] = finished;
+            let reply = take().map_or(STOP, |index| index as u64);
+            stopped += usize::from(reply == STOP);
+            world.process_at_rank(worker).send(&reply);
+        }
+        let report = own.join().expect("rank 0's helper thread panicked");
+        bar.finish_and_clear();
+        report
+    })
 }

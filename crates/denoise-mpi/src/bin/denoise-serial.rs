@@ -27,7 +27,11 @@ fn main() {
     let total_start = Instant::now();
     let files = plan(&args.photos).unwrap_or_else(|message| lesson_cli::exit_usage(message));
 
-    let mut job = Job::new(&args.photos, None, progress_bar(files.len(), "photos"));
+    let mut job = Job::new(
+        &args.photos,
+        None,
+        progress_bar(files.len(), "photos", args.photos.progress),
+    );
     for name in &files {
         job.denoise(name);
     }
