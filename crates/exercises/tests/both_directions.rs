@@ -98,3 +98,36 @@ fn bad_command_lines_get_one_line_and_status_2() {
         assert!(out.starts_with("error: "), "{args:?}: {out}");
     }
 }
+
+#[test]
+fn known_wrong_answers_fail_saying_what_differed() {
+    // (exercise, wrong binary, first rank count where it goes wrong, what the checker says)
+    let cases = [
+        (
+            "pi-reduce",
+            "mutant-pi-drops-remainder",
+            2,
+            "too small: some steps were not summed",
+        ),
+        (
+            "file-split",
+            "mutant-file-split-drops-remainder",
+            3,
+            "no rank handled `noisy_009.jpg`",
+        ),
+        (
+            "scatter-gather",
+            "mutant-scatter-gather-no-update",
+            2,
+            "missing line `Rank 0 collected a list [0, 10]`; \
+             unexpected line `Rank 0 collected a list [0, 1]`",
+        ),
+    ];
+    for (exercise, bin, ranks, says) in cases {
+        let (code, out) = check(&[exercise, "--bin", bin]);
+        assert_eq!(code, Some(1), "{bin} must FAIL\n{out}");
+        let head = format!("FAIL {exercise}: at {ranks} ranks: ");
+        assert!(out.starts_with(&head), "{bin}: expected {head}...\n{out}");
+        assert!(out.contains(says), "{bin}: expected '{says}'\n{out}");
+    }
+}

@@ -33,6 +33,15 @@ struct Args {
     /// Do not build: use the binaries already built beside this checker
     #[arg(long)]
     no_build: bool,
+    /// Check binary NAME of this crate instead of the exercise's (a variant,
+    /// such as the known wrong answers in tests/mutants/)
+    #[arg(
+        long,
+        value_name = "NAME",
+        requires = "exercise",
+        conflicts_with = "solution"
+    )]
+    bin: Option<String>,
 }
 
 /// How a check ended.
@@ -59,7 +68,7 @@ fn main() {
     } else if args.all {
         let mut passed = 0;
         for ex in &info.exercises {
-            let outcome = check(ex, &runner, args.solution, build, false);
+            let outcome = check(ex, ex.bin_name(args.solution), &runner, build, false);
             passed += usize::from(report(ex, &outcome, args.solution));
         }
         let total = info.exercises.len();
@@ -73,7 +82,8 @@ fn main() {
                 names.join(", ")
             ))
         };
-        let outcome = check(ex, &runner, args.solution, build, false);
+        let bin = args.bin.as_deref().unwrap_or(ex.bin_name(args.solution));
+        let outcome = check(ex, bin, &runner, build, false);
         std::process::exit(if report(ex, &outcome, args.solution) {
             0
         } else {
@@ -90,9 +100,8 @@ fn what(solution: bool) -> &'static str {
     if solution { "solutions" } else { "exercises" }
 }
 
-/// Builds (unless told not to) and checks one exercise or its solution.
-fn check(ex: &Exercise, runner: &Runner, solution: bool, build: bool, quiet: bool) -> Outcome {
-    let bin = ex.bin_name(solution);
+/// Builds `bin` (unless told not to) and checks it against exercise `ex`'s runs.
+fn check(ex: &Exercise, bin: &str, runner: &Runner, build: bool, quiet: bool) -> Outcome {
     if build && let Err(reason) = runner.build(bin, quiet) {
         return Outcome::Fail {
             reason,
@@ -184,7 +193,7 @@ fn list(info: &Info, runner: &Runner, solution: bool, build: bool) {
         .unwrap_or(0);
     let mut passed = 0;
     for ex in &info.exercises {
-        let status = match check(ex, runner, solution, build, true) {
+        let status = match check(ex, ex.bin_name(solution), runner, build, true) {
             Outcome::Pass(_) => {
                 passed += 1;
                 "PASS"
