@@ -1,0 +1,12 @@
+//! Tools for instructors running the workshop (the `workshop` command, xtask style).
+//!
+//! - [`scaling`]: `workshop scaling`, the workshop's "Try -c 2,4,8,16. How does it
+//!   scale?" as a measured table (time, speedup, efficiency, ideal) and plots.
+//! - [`plot`]: speedup-versus-workers charts, PNG and SVG, with plotters.
+//!
+//! The tools run the built lesson programs as a learner would (`mpiexec -n 4
+//! target/release/pi-mpi`) and read what they print; they never link the
+//! lessons' code, so what the table shows is what a learner sees.
+
+pub mod plot;
+pub mod scaling;

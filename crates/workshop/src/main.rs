@@ -1,0 +1,28 @@
+//! `workshop`: tools for instructors. Run from the repository root after
+//! `cargo build --release --workspace` (or through `ci/scaling`).
+
+use clap::{Parser, Subcommand};
+use workshop::scaling::{self, ScalingArgs};
+
+#[derive(Parser)]
+#[command(name = "workshop", about = "Tools for running the MPI workshop")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the pi programs at several worker counts; print the scaling table, plot speedup
+    Scaling(ScalingArgs),
+}
+
+fn main() {
+    let cli: Cli = lesson_cli::parse_args();
+    let result = match cli.command {
+        Command::Scaling(args) => scaling::run(&args),
+    };
+    if let Err(message) = result {
+        lesson_cli::exit_failure(message);
+    }
+}

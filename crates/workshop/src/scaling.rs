@@ -1,0 +1,617 @@
+//! `workshop scaling`: the workshop's "Try -c 2,4,8,16. How does it scale?"
+//!
+//! Runs each pi program at every worker count — MPI ranks for `pi-mpi`, threads
+//! for `pi-threads`, ranks × threads for `pi-hybrid` — a few times, keeps the
+//! fastest run (the one least disturbed by whatever else the machine was doing),
+//! and prints a table: time, speedup over one worker, efficiency (speedup per
+//! worker) and the ideal speedup. The time is the compute time the program
+//! prints itself (`... in 0.15 secs`), so starting `mpiexec` is not counted.
+//! Then it plots speedup against workers, beside the ideal line and a marker at
+//! the machine's core count: past that marker, workers share cores and the
+//! speedup stops growing.
+//!
+//! `--denoise` adds Exercise 1's `denoise-parallel` (1, 2, 4 ranks, static and
+//! dynamic schedules), skipped with a note while that program is not built.
+
+use std::fmt::Write as _;
+use std::num::NonZeroUsize;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use clap::{ValueEnum, value_parser};
+
+use crate::plot::{self, Chart, Line};
+
+#[derive(clap::Args, Debug)]
+pub struct ScalingArgs {
+    /// Worker counts: ranks for pi-mpi, threads for pi-threads, ranks x threads for pi-hybrid
+    #[arg(long, value_name = "LIST", value_delimiter = ',', default_value = "1,2,4,8,16",
+          value_parser = value_parser!(u32).range(1..=256))]
+    ranks: Vec<u32>,
+    /// Number of pi steps N
+    #[arg(long, value_name = "N", default_value_t = 1_000_000_000,
+          value_parser = value_parser!(u64).range(1..))]
+    steps: u64,
+    /// Runs of each configuration; the table keeps the fastest
+    #[arg(long, value_name = "N", default_value_t = 3, value_parser = value_parser!(u32).range(1..=100))]
+    repeats: u32,
+    /// Which pi programs to run
+    #[arg(
+        long,
+        value_name = "LIST",
+        value_enum,
+        value_delimiter = ',',
+        default_value = "pi-mpi,pi-threads,pi-hybrid"
+    )]
+    programs: Vec<PiProgram>,
+    /// Threads per rank for pi-hybrid (1 worker runs as 1 rank x 1 thread)
+    #[arg(long, value_name = "T", default_value_t = 2, value_parser = value_parser!(u32).range(1..=256))]
+    hybrid_threads: u32,
+    /// Also run denoise-parallel (skipped with a note if it is not built yet)
+    #[arg(long)]
+    denoise: bool,
+    /// Rank counts for denoise-parallel
+    #[arg(long, value_name = "LIST", value_delimiter = ',', default_value = "1,2,4",
+          value_parser = value_parser!(u32).range(1..=256))]
+    denoise_ranks: Vec<u32>,
+    /// An extra argument for denoise-parallel, e.g. --denoise-arg=--input=data/noisy (repeatable)
+    #[arg(long, value_name = "ARG", allow_hyphen_values = true)]
+    denoise_arg: Vec<String>,
+    /// Folder holding the built lesson programs [default: this program's folder]
+    #[arg(long, value_name = "DIR")]
+    bin_dir: Option<PathBuf>,
+    /// Folder for the plots
+    #[arg(long, value_name = "DIR", default_value = "target/workshop")]
+    out_dir: PathBuf,
+}
+
+/// The pi programs the study can run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
+pub enum PiProgram {
+    PiMpi,
+    PiThreads,
+    PiHybrid,
+}
+
+impl PiProgram {
+    pub fn name(self) -> &'static str {
+        match self {
+            PiProgram::PiMpi => "pi-mpi",
+            PiProgram::PiThreads => "pi-threads",
+            PiProgram::PiHybrid => "pi-hybrid",
+        }
+    }
+
+    /// The (ranks, threads) runs for these worker counts. pi-hybrid runs
+    /// `workers / T` ranks of `T` threads (fewer threads below `T` workers) and
+    /// skips counts that `T` does not divide.
+    pub fn configs(self, workers: &[u32], hybrid_threads: u32) -> Vec<(u32, u32)> {
+        workers
+            .iter()
+            .filter_map(|&w| match self {
+                PiProgram::PiMpi => Some((w, 1)),
+                PiProgram::PiThreads => Some((1, w)),
+                PiProgram::PiHybrid => {
+                    let t = hybrid_threads.min(w);
+                    (w % t == 0).then_some((w / t, t))
+                }
+            })
+            .collect()
+    }
+}
+
+/// Where a program prints its time: the number between `before` and `after`
+/// on the first line that has both.
+#[derive(Clone, Copy, Debug)]
+pub struct TimeLine {
+    pub before: &'static str,
+    pub after: &'static str,
+}
+
+/// `Pi with 1000 steps is 3.14159... in 0.000358 secs on 4 ranks`
+pub const PI_TIME: TimeLine = TimeLine {
+    before: " in ",
+    after: " secs",
+};
+/// `Total time 4.1 seconds` (denoise-parallel, rank 0)
+pub const DENOISE_TIME: TimeLine = TimeLine {
+    before: "Total time ",
+    after: " seconds",
+};
+
+/// The time in seconds that a program printed, if it printed one.
+pub fn parse_time(stdout: &str, time_line: TimeLine) -> Option<f64> {
+    stdout.lines().find_map(|line| {
+        let (_, rest) = line.split_once(time_line.before)?;
+        let (number, _) = rest.split_once(time_line.after)?;
+        let secs: f64 = number.trim().parse().ok()?;
+        (secs.is_finite() && secs >= 0.0).then_some(secs)
+    })
+}
+
+/// One configuration's best time.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Point {
+    pub ranks: u32,
+    pub threads: u32,
+    pub secs: f64,
+}
+
+impl Point {
+    pub fn workers(&self) -> u32 {
+        self.ranks * self.threads
+    }
+}
+
+/// A program's measured points.
+#[derive(Clone, Debug)]
+pub struct Series {
+    pub name: String,
+    pub points: Vec<Point>,
+}
+
+/// One table row.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Row {
+    pub program: String,
+    pub ranks: u32,
+    pub threads: u32,
+    pub secs: f64,
+    /// Time at 1 worker / time here.
+    pub speedup: f64,
+    /// Speedup per worker: 1.0 is perfect.
+    pub efficiency: f64,
+    /// The speedup if nothing were lost: the worker count.
+    pub ideal: f64,
+}
+
+/// Speedup, efficiency and ideal for each point of a series.
+///
+/// Speedup is measured against the run with the fewest workers, normally 1.
+/// Without a 1-worker run the smallest run is taken to be ideal (speedup =
+/// its worker count), the usual convention when one worker would take too long.
+/// A time of 0 (too short to measure) gives NaN, shown as `-`.
+pub fn rows(series: &Series) -> Vec<Row> {
+    let Some(base) = series.points.iter().min_by_key(|p| p.workers()) else {
+        return Vec::new();
+    };
+    series
+        .points
+        .iter()
+        .map(|p| {
+            let workers = f64::from(p.workers());
+            let speedup = if p.secs > 0.0 {
+                base.secs / p.secs * f64::from(base.workers())
+            } else {
+                f64::NAN
+            };
+            Row {
+                program: series.name.clone(),
+                ranks: p.ranks,
+                threads: p.threads,
+                secs: p.secs,
+                speedup,
+                efficiency: speedup / workers,
+                ideal: workers,
+            }
+        })
+        .collect()
+}
+
+/// The rows as a Markdown table, columns padded to line up in a terminal.
+pub fn format_table(rows: &[Row]) -> String {
+    let number = |value: f64, text: String| if value.is_finite() { text } else { "-".into() };
+    let header = [
+        "program",
+        "ranks",
+        "threads",
+        "time (s)",
+        "speedup",
+        "efficiency",
+        "ideal",
+    ];
+    let cells: Vec<[String; 7]> = rows
+        .iter()
+        .map(|r| {
+            [
+                r.program.clone(),
+                r.ranks.to_string(),
+                r.threads.to_string(),
+                format!("{:.4}", r.secs),
+                number(r.speedup, format!("{:.2}", r.speedup)),
+                number(r.efficiency, format!("{:.0}%", 100.0 * r.efficiency)),
+                format!("{}", r.ideal),
+            ]
+        })
+        .collect();
+    let widths: Vec<usize> = (0..header.len())
+        .map(|c| {
+            cells
+                .iter()
+                .map(|row| row[c].chars().count())
+                .chain([header[c].len()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    // The program name is left-aligned, numbers right-aligned.
+    let line = |values: Vec<&str>| {
+        let padded: Vec<String> = values
+            .iter()
+            .zip(&widths)
+            .enumerate()
+            .map(|(c, (v, &w))| {
+                if c == 0 {
+                    format!("{v:<w$}")
+                } else {
+                    format!("{v:>w$}")
+                }
+            })
+            .collect();
+        format!("| {} |\n", padded.join(" | "))
+    };
+    let mut table = line(header.to_vec());
+    let rule: Vec<String> = widths
+        .iter()
+        .enumerate()
+        .map(|(c, &w)| {
+            if c == 0 {
+                "-".repeat(w + 2)
+            } else {
+                format!("{}:", "-".repeat(w + 1))
+            }
+        })
+        .collect();
+    let _ = writeln!(table, "|{}|", rule.join("|"));
+    for row in &cells {
+        table += &line(row.iter().map(String::as_str).collect());
+    }
+    table
+}
+
+/// How a program is started.
+#[derive(Clone, Copy, Debug)]
+enum Launch {
+    /// `mpiexec -n RANKS program args…`
+    Mpi,
+    /// `program args…` (threads only)
+    Direct,
+}
+
+/// The study: measure, print the table, draw the plots.
+pub fn run(args: &ScalingArgs) -> Result<(), String> {
+    let bin_dir = match &args.bin_dir {
+        Some(dir) => dir.clone(),
+        None => std::env::current_exe()
+            .ok()
+            .and_then(|exe| exe.parent().map(Path::to_path_buf))
+            .ok_or("cannot tell where this program is: pass --bin-dir")?,
+    };
+    let cores = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
+    let workers = sorted_unique(&args.ranks);
+    std::fs::create_dir_all(&args.out_dir)
+        .map_err(|err| format!("cannot create {}: {err}", args.out_dir.display()))?;
+
+    println!(
+        "Scaling study: pi with {} steps, best of {} runs, on a machine with {cores} cores",
+        args.steps, args.repeats
+    );
+    let steps = args.steps.to_string();
+    let mut all_series = Vec::new();
+    for &program in &sorted_unique(&args.programs) {
+        let path = lesson_program(&bin_dir, program.name())
+            .ok_or_else(|| not_built(&bin_dir, program.name()))?;
+        let mut points = Vec::new();
+        for (ranks, threads) in program.configs(&workers, args.hybrid_threads) {
+            let threads_text = threads.to_string();
+            let mut program_args = vec!["--steps", steps.as_str()];
+            let launch = match program {
+                PiProgram::PiMpi => Launch::Mpi,
+                PiProgram::PiThreads => Launch::Direct,
+                PiProgram::PiHybrid => Launch::Mpi,
+            };
+            if program != PiProgram::PiMpi {
+                program_args.extend(["--threads", threads_text.as_str()]);
+            }
+            let secs = best_time(&path, launch, ranks, &program_args, PI_TIME, args.repeats)?;
+            points.push(Point {
+                ranks,
+                threads,
+                secs,
+            });
+        }
+        all_series.push(Series {
+            name: program.name().to_owned(),
+            points,
+        });
+    }
+    report(
+        &all_series,
+        cores,
+        &args.out_dir.join("scaling-pi"),
+        format!("pi, {} steps: speedup vs workers", args.steps),
+        "workers (MPI ranks, threads, or ranks x threads)",
+    )?;
+
+    if args.denoise {
+        denoise(args, &bin_dir, cores)?;
+    }
+    Ok(())
+}
+
+/// The `--denoise` series: denoise-parallel at each rank count, both schedules.
+fn denoise(args: &ScalingArgs, bin_dir: &Path, cores: usize) -> Result<(), String> {
+    const NAME: &str = "denoise-parallel";
+    let Some(path) = lesson_program(bin_dir, NAME) else {
+        println!(
+            "\n{NAME}: skipped, {} is not built yet (it comes with Exercise 1)",
+            bin_dir.join(NAME).display()
+        );
+        return Ok(());
+    };
+    println!(
+        "\nScaling study: {NAME}, best of {} runs, on a machine with {cores} cores",
+        args.repeats
+    );
+    let mut all_series = Vec::new();
+    for schedule in ["static", "dynamic"] {
+        let mut program_args = vec!["--schedule", schedule, "--quiet"];
+        program_args.extend(args.denoise_arg.iter().map(String::as_str));
+        let mut points = Vec::new();
+        for ranks in sorted_unique(&args.denoise_ranks) {
+            let secs = best_time(
+                &path,
+                Launch::Mpi,
+                ranks,
+                &program_args,
+                DENOISE_TIME,
+                args.repeats,
+            )?;
+            points.push(Point {
+                ranks,
+                threads: 1,
+                secs,
+            });
+        }
+        all_series.push(Series {
+            name: format!("{NAME} ({schedule})"),
+            points,
+        });
+    }
+    report(
+        &all_series,
+        cores,
+        &args.out_dir.join("scaling-denoise"),
+        format!("{NAME}: speedup vs ranks"),
+        "MPI ranks",
+    )
+}
+
+/// Prints the table of these series, then writes and names their plots.
+fn report(
+    series: &[Series],
+    cores: usize,
+    stem: &Path,
+    title: String,
+    x_desc: &str,
+) -> Result<(), String> {
+    let table: Vec<Row> = series.iter().flat_map(rows).collect();
+    println!("\n{}", format_table(&table));
+    if table.iter().any(|r| r.ideal > cores as f64) {
+        println!(
+            "Rows with more than {cores} workers oversubscribe this machine's {cores} cores: \
+             the workers take turns, so the speedup cannot pass {cores}."
+        );
+    }
+    let chart = Chart {
+        title,
+        x_desc: x_desc.to_owned(),
+        lines: series
+            .iter()
+            .map(|s| Line {
+                label: s.name.clone(),
+                points: rows(s).iter().map(|r| (r.ideal, r.speedup)).collect(),
+            })
+            .collect(),
+        cores,
+    };
+    let (png, svg) = plot::write_speedup_chart(stem, &chart)?;
+    println!("Plot: {} and {}", png.display(), svg.display());
+    Ok(())
+}
+
+/// Runs a program `repeats` times and returns the shortest time it printed.
+fn best_time(
+    program: &Path,
+    launch: Launch,
+    ranks: u32,
+    args: &[&str],
+    time_line: TimeLine,
+    repeats: u32,
+) -> Result<f64, String> {
+    let mut command = match launch {
+        Launch::Mpi => mpi_basics::launch::mpiexec_command(program, ranks as usize, args),
+        Launch::Direct => {
+            let mut command = Command::new(program);
+            command.args(args);
+            command
+        }
+    };
+    let shown = shown_command(&command);
+    let mut times = Vec::new();
+    for _ in 0..repeats {
+        let output: Output = command
+            .output()
+            .map_err(|err| format!("cannot run `{shown}`: {err}"))?;
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        if !output.status.success() {
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            let why = stderr
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("no message");
+            return Err(format!("`{shown}` failed ({}): {why}", output.status));
+        }
+        let secs = parse_time(&stdout, time_line).ok_or_else(|| {
+            format!(
+                "`{shown}` printed no time (a line with `{}T{}`): {stdout}",
+                time_line.before.trim_start(),
+                time_line.after
+            )
+        })?;
+        times.push(secs);
+    }
+    let best = times.iter().copied().fold(f64::INFINITY, f64::min);
+    let runs: Vec<String> = times.iter().map(|t| format!("{t:.4}")).collect();
+    eprintln!("{shown}: {} s (best {best:.4})", runs.join(" "));
+    Ok(best)
+}
+
+/// A command as a learner would type it, with the program's file name only.
+fn shown_command(command: &Command) -> String {
+    let mut words = vec![command.get_program().to_string_lossy().into_owned()];
+    words.extend(command.get_args().map(|a| {
+        let path = Path::new(a);
+        match path.file_name() {
+            Some(name) if path.is_absolute() => name.to_string_lossy().into_owned(),
+            _ => a.to_string_lossy().into_owned(),
+        }
+    }));
+    if let Some(name) = Path::new(&words[0]).file_name() {
+        words[0] = name.to_string_lossy().into_owned();
+    }
+    words.join(" ")
+}
+
+/// The built program `name` in `bin_dir`, if it exists.
+fn lesson_program(bin_dir: &Path, name: &str) -> Option<PathBuf> {
+    let path = bin_dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    path.is_file().then_some(path)
+}
+
+fn not_built(bin_dir: &Path, name: &str) -> String {
+    format!(
+        "{} not found: build the lessons first with `cargo build --release --workspace` \
+         (or pass --bin-dir)",
+        bin_dir.join(name).display()
+    )
+}
+
+/// The values sorted, each once.
+fn sorted_unique<T: Ord + Copy>(values: &[T]) -> Vec<T> {
+    let mut values = values.to_vec();
+    values.sort();
+    values.dedup();
+    values
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_time_from_each_programs_line() {
+        let pi = "Pi with 1000003 steps is 3.14159265358979311600 in 0.000358 secs on 3 ranks\n";
+        assert_eq!(parse_time(pi, PI_TIME), Some(0.000358));
+        let hybrid = "Pi with 10 steps is 3.14 in 1.5 secs on 2 ranks x 2 threads";
+        assert_eq!(parse_time(hybrid, PI_TIME), Some(1.5));
+        let denoise = "Process 0: Took 0.041 seconds for noisy_000.jpg\n\
+                       Process 1: Took 0.052 seconds for noisy_001.jpg\n\
+                       Total time 4.1 seconds\nfiles per rank: 50 50\n";
+        assert_eq!(parse_time(denoise, DENOISE_TIME), Some(4.1));
+        assert_eq!(parse_time(denoise, PI_TIME), None);
+        assert_eq!(parse_time("", PI_TIME), None);
+        assert_eq!(
+            parse_time("Pi with 10 steps is 3.1 in abc secs", PI_TIME),
+            None
+        );
+        assert_eq!(
+            parse_time("Pi with 10 steps is 3.1 in -1 secs", PI_TIME),
+            None
+        );
+        assert_eq!(parse_time("Pi with 10 steps is 3.1 in 2.0", PI_TIME), None);
+    }
+
+    fn point(ranks: u32, threads: u32, secs: f64) -> Point {
+        Point {
+            ranks,
+            threads,
+            secs,
+        }
+    }
+
+    #[test]
+    fn speedup_and_efficiency_are_against_one_worker() {
+        let series = Series {
+            name: "pi-mpi".into(),
+            points: vec![point(1, 1, 8.0), point(2, 1, 4.0), point(4, 1, 4.0)],
+        };
+        let rows = rows(&series);
+        let got: Vec<(f64, f64, f64)> = rows
+            .iter()
+            .map(|r| (r.speedup, r.efficiency, r.ideal))
+            .collect();
+        assert_eq!(got, [(1.0, 1.0, 1.0), (2.0, 1.0, 2.0), (2.0, 0.5, 4.0)]);
+        assert!(rows.iter().all(|r| r.program == "pi-mpi"));
+    }
+
+    #[test]
+    fn hybrid_workers_are_ranks_times_threads_and_without_one_worker_the_smallest_is_the_base() {
+        let series = Series {
+            name: "pi-hybrid".into(),
+            points: vec![point(2, 2, 3.0), point(1, 2, 6.0), point(4, 2, 2.0)],
+        };
+        let got: Vec<(f64, f64, f64)> = rows(&series)
+            .iter()
+            .map(|r| (r.speedup, r.efficiency, r.ideal))
+            .collect();
+        assert_eq!(got, [(4.0, 1.0, 4.0), (2.0, 1.0, 2.0), (6.0, 0.75, 8.0)]);
+    }
+
+    #[test]
+    fn a_zero_time_shows_as_a_dash_not_infinity() {
+        let series = Series {
+            name: "pi-mpi".into(),
+            points: vec![point(1, 1, 1.0), point(2, 1, 0.0)],
+        };
+        let table = format_table(&rows(&series));
+        let last = table.lines().last().unwrap();
+        let cells: Vec<&str> = last.split('|').map(str::trim).collect();
+        assert_eq!(cells[1..8], ["pi-mpi", "2", "1", "0.0000", "-", "-", "2"]);
+    }
+
+    #[test]
+    fn the_table_has_a_header_a_rule_and_one_line_per_row() {
+        let series = Series {
+            name: "pi-threads".into(),
+            points: vec![point(1, 1, 0.5), point(1, 16, 0.3)],
+        };
+        let table = format_table(&rows(&series));
+        let lines: Vec<&str> = table.lines().collect();
+        assert_eq!(lines.len(), 4, "{table}");
+        assert!(lines[0].starts_with("| program "), "{table}");
+        assert!(
+            lines[1].starts_with("|--") && lines[1].ends_with(":|"),
+            "{table}"
+        );
+        let cells: Vec<&str> = lines[3].split('|').map(str::trim).collect();
+        assert_eq!(
+            cells[1..8],
+            ["pi-threads", "1", "16", "0.3000", "1.67", "10%", "16"]
+        );
+        // Every line is as wide as the header: the columns line up.
+        assert!(lines.iter().all(|l| l.chars().count() == lines[0].len()));
+    }
+
+    #[test]
+    fn hybrid_runs_split_workers_into_ranks_of_t_threads() {
+        let workers = [1, 2, 3, 4, 8, 16];
+        assert_eq!(
+            PiProgram::PiHybrid.configs(&workers, 2),
+            [(1, 1), (1, 2), (2, 2), (4, 2), (8, 2)],
+            "3 workers do not split into ranks of 2 threads"
+        );
+        assert_eq!(PiProgram::PiMpi.configs(&[1, 4], 2), [(1, 1), (4, 1)]);
+        assert_eq!(PiProgram::PiThreads.configs(&[1, 4], 2), [(1, 1), (1, 4)]);
+    }
+}

@@ -1,0 +1,243 @@
+//! `workshop scaling` end to end, small: 1e7 steps at 1 and 2 workers.
+//!
+//! The tool runs the lesson programs built beside it (`target/release/pi-mpi`…),
+//! which `cargo test --workspace` builds; `cargo test -p workshop` alone does
+//! not, so build the workspace first.
+
+use std::path::Path;
+use std::process::Command;
+
+const WORKSHOP: &str = env!("CARGO_BIN_EXE_workshop");
+
+/// The table's cells, per row, for rows of the given program.
+fn table_rows<'a>(stdout: &'a str, program: &str) -> Vec<Vec<&'a str>> {
+    stdout
+        .lines()
+        .map(|line| line.split('|').map(str::trim).collect::<Vec<_>>())
+        .filter(|cells| cells.len() == 9 && cells[1] == program)
+        .map(|cells| cells[1..8].to_vec())
+        .collect()
+}
+
+#[test]
+fn small_study_prints_every_row_and_writes_both_plots() {
+    let bin_dir = Path::new(WORKSHOP).parent().unwrap();
+    for program in ["pi-mpi", "pi-threads", "pi-hybrid"] {
+        assert!(
+            bin_dir.join(program).is_file(),
+            "{program} is not built beside workshop: run `cargo build --workspace` (same profile) first"
+        );
+    }
+    let out_dir = tempfile::tempdir().unwrap();
+    let out = Command::new(WORKSHOP)
+        .args([
+            "scaling",
+            "--steps",
+            "10000000",
+            "--ranks",
+            "1,2",
+            "--repeats",
+            "2",
+        ])
+        .arg("--out-dir")
+        .arg(out_dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}{stderr}");
+
+    // (program, ranks, threads) for each row the study must have measured.
+    let expected = [
+        ("pi-mpi", [("1", "1"), ("2", "1")]),
+        ("pi-threads", [("1", "1"), ("1", "2")]),
+        ("pi-hybrid", [("1", "1"), ("1", "2")]),
+    ];
+    for (program, configs) in expected {
+        let rows = table_rows(&stdout, program);
+        assert_eq!(rows.len(), 2, "{program}: {stdout}");
+        for (row, (ranks, threads)) in rows.iter().zip(configs) {
+            assert_eq!((row[1], row[2]), (ranks, threads), "{program}: {stdout}");
+            let secs: f64 = row[3].parse().expect("time");
+            let speedup: f64 = row[4].parse().expect("speedup");
+            let efficiency: f64 = row[5].trim_end_matches('%').parse().expect("efficiency");
+            let ideal: f64 = row[6].parse().expect("ideal");
+            assert!(secs > 0.0 && secs < 10.0, "{program}: {stdout}");
+            assert!(speedup > 0.0, "{program}: {stdout}");
+            // Efficiency is speedup per worker (both rounded in the table).
+            assert!(
+                (efficiency - 100.0 * speedup / ideal).abs() <= 1.0,
+                "{program}: {stdout}"
+            );
+        }
+        assert_eq!(rows[0][4], "1.00", "1 worker is the base: {stdout}");
+        assert_eq!(rows[1][6], "2", "ideal at 2 workers: {stdout}");
+    }
+
+    // Every time the tool used came from a program run it reports on stderr.
+    assert!(
+        stderr.contains("mpiexec -n 2 pi-mpi --steps 10000000"),
+        "{stderr}"
+    );
+
+    for ext in ["png", "svg"] {
+        let path = out_dir.path().join(format!("scaling-pi.{ext}"));
+        let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert!(
+            bytes.len() > 10_000,
+            "{} is only {} bytes",
+            path.display(),
+            bytes.len()
+        );
+        assert!(
+            stdout.contains(&path.display().to_string()),
+            "names {}: {stdout}",
+            path.display()
+        );
+    }
+    let png = image::open(out_dir.path().join("scaling-pi.png")).expect("a readable PNG");
+    assert_eq!((png.width(), png.height()), (960, 640));
+    // Not blank: the plot has many colours (lines, labels, anti-aliased text).
+    let rgb = png.to_rgb8();
+    let mut colours: Vec<[u8; 3]> = rgb.pixels().map(|p| p.0).collect();
+    colours.sort();
+    colours.dedup();
+    assert!(colours.len() > 50, "only {} colours", colours.len());
+    let svg = std::fs::read_to_string(out_dir.path().join("scaling-pi.svg")).unwrap();
+    for label in [
+        "pi-mpi",
+        "pi-threads",
+        "pi-hybrid",
+        "ideal",
+        "cores on this machine",
+    ] {
+        assert!(svg.contains(label), "the SVG has no '{label}'");
+    }
+}
+
+#[test]
+fn bad_arguments_give_one_line_and_status_2() {
+    for args in [
+        &["scaling", "--ranks", "0"][..],
+        &["scaling", "--ranks", "1,x"],
+        &["scaling", "--steps", "0"],
+        &["scaling", "--programs", "pi-gpu"],
+        &["scaling", "--bogus"],
+        &["scale"],
+    ] {
+        let out = Command::new(WORKSHOP).args(args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+        assert!(stderr.starts_with("error: "), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn a_missing_program_is_named_with_how_to_build_it() {
+    let empty = tempfile::tempdir().unwrap();
+    let out = Command::new(WORKSHOP)
+        .args(["scaling", "--steps", "1000", "--ranks", "1", "--bin-dir"])
+        .arg(empty.path())
+        .arg("--out-dir")
+        .arg(empty.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("pi-mpi not found"), "{stderr}");
+    assert!(
+        stderr.contains("cargo build --release --workspace"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn denoise_series_runs_both_schedules_and_plots_them() {
+    let bin_dir = Path::new(WORKSHOP).parent().unwrap();
+    for program in ["make-noisy", "denoise-parallel", "pi-threads"] {
+        assert!(
+            bin_dir.join(program).is_file(),
+            "{program} is not built beside workshop: run `cargo build --workspace` (same profile) first"
+        );
+    }
+    // Four small noisy photos made from the repository's base photographs.
+    let tmp = tempfile::tempdir().unwrap();
+    let photos = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/photos");
+    let noisy = tmp.path().join("noisy");
+    let made = Command::new(bin_dir.join("make-noisy"))
+        .args(["--count", "4", "--small", "--photos"])
+        .arg(&photos)
+        .arg("--output")
+        .arg(&noisy)
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+
+    let out = Command::new(WORKSHOP)
+        .args(["scaling", "--programs", "pi-threads", "--ranks", "1"])
+        .args(["--steps", "1000", "--repeats", "1", "--denoise"])
+        .args(["--denoise-ranks", "1,2"])
+        .arg(format!("--denoise-arg=--input={}", noisy.display()))
+        .arg(format!(
+            "--denoise-arg=--output={}",
+            tmp.path().join("denoised").display()
+        ))
+        .arg("--out-dir")
+        .arg(tmp.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}{stderr}");
+    for schedule in ["static", "dynamic"] {
+        let rows = table_rows(&stdout, &format!("denoise-parallel ({schedule})"));
+        let ranks: Vec<&str> = rows.iter().map(|row| row[1]).collect();
+        assert_eq!(ranks, ["1", "2"], "{schedule}: {stdout}");
+        assert_eq!(rows[0][4], "1.00", "{schedule}: {stdout}");
+    }
+    assert!(stderr.contains("--schedule dynamic --quiet"), "{stderr}");
+    assert_eq!(
+        std::fs::read_dir(tmp.path().join("denoised"))
+            .unwrap()
+            .count(),
+        4
+    );
+    for ext in ["png", "svg"] {
+        let path = tmp.path().join(format!("scaling-denoise.{ext}"));
+        let size = std::fs::metadata(&path).map_or(0, |m| m.len());
+        assert!(size > 10_000, "{}: {size} bytes", path.display());
+    }
+}
+
+#[test]
+fn denoise_is_skipped_with_a_note_when_it_is_not_built() {
+    // A folder with pi-threads but no denoise-parallel.
+    let tmp = tempfile::tempdir().unwrap();
+    let pi_threads = Path::new(WORKSHOP).parent().unwrap().join("pi-threads");
+    std::os::unix::fs::symlink(&pi_threads, tmp.path().join("pi-threads")).unwrap();
+    let out = Command::new(WORKSHOP)
+        .args(["scaling", "--programs", "pi-threads", "--ranks", "1,2"])
+        .args([
+            "--steps",
+            "1000",
+            "--repeats",
+            "1",
+            "--denoise",
+            "--bin-dir",
+        ])
+        .arg(tmp.path())
+        .arg("--out-dir")
+        .arg(tmp.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert_eq!(table_rows(&stdout, "pi-threads").len(), 2, "{stdout}");
+    assert!(stdout.contains("denoise-parallel: skipped"), "{stdout}");
+    assert!(!tmp.path().join("scaling-denoise.png").exists());
+}
