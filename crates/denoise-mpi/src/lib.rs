@@ -16,6 +16,8 @@ use std::time::Instant;
 
 use denoise_kernel::{DenoiseError, Flavour};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle, TermLike};
+use mpi::topology::SimpleCommunicator;
+use mpi::traits::*;
 use serde::{Deserialize, Serialize};
 
 /// Where the workshop's programs read their photos (`noisy/`) ...
@@ -172,6 +174,40 @@ pub struct RankReport {
     /// Seconds spent on photos (reading, filtering and writing, failures included).
     pub busy_secs: f64,
     pub failures: Vec<Failure>,
+    /// The process's peak memory (resident set) in MiB, where the system tells it.
+    pub peak_mib: Option<f64>,
+}
+
+impl RankReport {
+    /// Notes the peak memory so far; call it when the rank's work is done.
+    pub fn measure_peak_memory(&mut self) {
+        self.peak_mib = peak_memory_mib();
+    }
+}
+
+/// This process's peak resident memory in MiB (Linux: `VmHWM` in
+/// `/proc/self/status`), or `None` elsewhere.
+pub fn peak_memory_mib() -> Option<f64> {
+    let status = fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+/// Waits until every rank has called it, like `barrier`, but sleeps while
+/// waiting: MPICH's blocking calls spin on the CPU, and a rank that is done
+/// should leave its core to the ranks still working (4 ranks on 2 cores).
+/// It starts a non-blocking barrier (`MPI_Ibarrier`) and tests it every
+/// millisecond.
+pub fn wait_for_all_ranks(world: &SimpleCommunicator) {
+    let mut barrier = world.immediate_barrier();
+    loop {
+        match barrier.test() {
+            Ok(_) => return,
+            Err(pending) => barrier = pending,
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
 }
 
 /// Denoises photos one at a time for one rank, printing as the workshop does.
@@ -347,9 +383,13 @@ pub fn summary(reports: &[RankReport], files: usize, schedule: &str) -> String {
             format!(", {} failed", r.failures.len())
         };
         let photos = if r.done == 1 { "photo" } else { "photos" };
+        let peak = r
+            .peak_mib
+            .map(|m| format!(", peak memory {m:.0} MiB"))
+            .unwrap_or_default();
         let _ = writeln!(
             s,
-            "  rank {}: {} {photos} in {:.3} s (idle {idle:.3} s){failed}",
+            "  rank {}: {} {photos} in {:.3} s (idle {idle:.3} s{peak}){failed}",
             r.rank, r.done, r.busy_secs
         );
     }
@@ -423,4 +463,101 @@ pub fn write_montage(noisy: &Path, denoised: &Path, montage: &Path) -> Result<()
     both.write_to(&mut png, image::ImageFormat::Png)
         .map_err(|e| e.to_string())?;
     denoise_kernel::write_atomic(montage, png.get_ref()).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(input: &Path, output: &Path) -> PhotoArgs {
+        PhotoArgs {
+            input: input.to_owned(),
+            output: output.to_owned(),
+            flavour: FlavourArg::Skimage,
+            quiet: true,
+            montage: None,
+            progress: false,
+        }
+    }
+
+    #[test]
+    fn plan_lists_jpg_files_of_any_case_sorted_and_skips_the_rest() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("in");
+        fs::create_dir(&input).unwrap();
+        for name in [
+            "b.jpg",
+            "A.JPG",
+            "c.Jpg",
+            "d.jpeg",
+            "e.png",
+            "notes.txt",
+            "jpg",
+        ] {
+            fs::write(input.join(name), b"x").unwrap();
+        }
+        fs::create_dir(input.join("folder.jpg")).unwrap();
+        let output = dir.path().join("new/out");
+        let files = plan(&args(&input, &output)).unwrap();
+        assert_eq!(files, ["A.JPG", "b.jpg", "c.Jpg"]);
+        assert!(output.is_dir(), "the output folder is created");
+        assert!(
+            fs::read_dir(&output).unwrap().next().is_none(),
+            "the write probe leaves nothing behind"
+        );
+    }
+
+    #[test]
+    fn plan_refuses_a_montage_that_is_not_png() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut a = args(dir.path(), &dir.path().join("out"));
+        a.montage = Some(PathBuf::from("before_after.jpg"));
+        assert!(plan(&a).unwrap_err().contains("PNG"));
+    }
+
+    #[test]
+    fn summary_reports_idle_time_against_the_busiest_rank_and_failures() {
+        let reports = [
+            RankReport {
+                rank: 0,
+                done: 3,
+                busy_secs: 3.0,
+                ..RankReport::default()
+            },
+            RankReport {
+                rank: 1,
+                done: 1,
+                busy_secs: 1.5,
+                failures: vec![Failure {
+                    file: "bad.jpg".into(),
+                    rank: 1,
+                    reason: "truncated".into(),
+                }],
+                peak_mib: Some(42.0),
+            },
+        ];
+        let text = summary(&reports, 5, "static");
+        assert!(
+            text.starts_with("Summary: 5 photos on 2 ranks, static schedule\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("  rank 0: 3 photos in 3.000 s (idle 0.000 s)\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "  rank 1: 1 photo in 1.500 s (idle 1.500 s, peak memory 42 MiB), 1 failed\n"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("Busiest rank: 0 (3.000 s busy); the others were idle 1.500 s in all\n"),
+            "{text}"
+        );
+        assert!(
+            text.ends_with("Failures: 1\n  bad.jpg (rank 1): truncated\n"),
+            "{text}"
+        );
+    }
 }

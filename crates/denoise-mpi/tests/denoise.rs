@@ -436,3 +436,28 @@ fn montage_puts_the_noisy_photo_left_and_the_denoised_one_right() {
     assert!(right == denoised, "right half is the denoised photo");
     assert!(noisy != denoised, "the filter changed the photo");
 }
+
+#[test]
+fn progress_bar_only_when_asked_for_under_mpiexec() {
+    let input = photo_folder(3);
+    let out = TempDir::new().unwrap();
+    // mpiexec gives the ranks pipes, not a terminal: no bar, no escape codes.
+    let plain = run_parallel(2, "dynamic", input.path(), out.path(), &["--quiet"]);
+    assert!(
+        !text(&plain.stderr).contains('\x1b'),
+        "{}",
+        text(&plain.stderr)
+    );
+    // --progress draws it anyway (mpiexec forwards it to the terminal).
+    let bar = run_parallel(
+        2,
+        "dynamic",
+        input.path(),
+        out.path(),
+        &["--quiet", "--progress"],
+    );
+    assert!(bar.status.success());
+    let stderr = text(&bar.stderr);
+    assert!(stderr.contains("photos done (all ranks) ["), "{stderr}");
+    assert!(stderr.contains("/3 "), "{stderr}");
+}

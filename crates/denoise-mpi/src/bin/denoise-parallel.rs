@@ -20,7 +20,9 @@ use std::thread::{self, sleep};
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use denoise_mpi::{Job, PhotoArgs, RankReport, finish, plan, progress_bar, summary};
+use denoise_mpi::{
+    Job, PhotoArgs, RankReport, finish, plan, progress_bar, summary, wait_for_all_ranks,
+};
 use indicatif::ProgressBar;
 use mpi::Tag;
 use mpi::topology::SimpleCommunicator;
@@ -81,10 +83,13 @@ fn run(args: &Args, world: &SimpleCommunicator) -> i32 {
         }
     };
 
-    let report = match args.schedule {
+    let mut report = match args.schedule {
         Schedule::Static => static_schedule(world, &args.photos, &files),
         Schedule::Dynamic => dynamic_schedule(world, &args.photos, &files),
     };
+    report.measure_peak_memory();
+    // Ranks that are done wait here for the others, asleep.
+    wait_for_all_ranks(world);
 
     // Rank 0 collects what each rank did and prints the closing lines.
     let reports = gather_obj(&root, &report).expect("reports always encode");
