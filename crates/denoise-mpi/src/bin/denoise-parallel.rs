@@ -125,8 +125,8 @@ fn static_schedule(world: &SimpleCommunicator, args: &PhotoArgs, files: &[String
 
 /// Rank 0's answer when no photo is left.
 const STOP: u64 = u64::MAX;
-/// The tag of a worker's request: rank 0 looks only for these, so the reports
-/// that finished workers send it afterwards (`gather_obj`) never get mixed in.
+/// The tag of a worker's request: rank 0 probes for this tag only, so no
+/// other message can ever be taken for a request.
 const REQUEST: Tag = 1;
 
 /// Dynamic: master/worker. Rank 0 hands out one photo at a time, to whichever

@@ -7,7 +7,10 @@
 //! - efficiency: speedup / N (1.0 is perfect; on a 2-core machine, 4 ranks
 //!   cannot be faster than 2);
 //! - idle: what `denoise-parallel`'s summary reports, the time the other ranks
-//!   waited for the busiest one, summed (the load imbalance).
+//!   waited for the busiest one, summed (the load imbalance);
+//! - cpu: the CPU time of all ranks together (Linux only). If it stays flat
+//!   while the wall time shrinks, the ranks share the work without waste; on a
+//!   machine busy with other work, the wall time rises but this does not.
 //!
 //! Run: `ci/bench-denoise` (builds, makes the photos if needed, then runs this),
 //! or `target/release/denoise-scaling --ranks 1,2,3,4`.
@@ -61,11 +64,11 @@ fn main() {
         args.repeat
     );
     println!(
-        "{:>5}  {:<8} {:>9} {:>8} {:>10} {:>9}",
-        "ranks", "schedule", "wall (s)", "speedup", "efficiency", "idle (s)"
+        "{:>5}  {:<8} {:>9} {:>8} {:>10} {:>9} {:>8}",
+        "ranks", "schedule", "wall (s)", "speedup", "efficiency", "idle (s)", "cpu (s)"
     );
     // The serial program, for reference: what one rank costs without MPI.
-    let start = Instant::now();
+    let (start, cpu_start) = (Instant::now(), children_cpu_secs());
     let cli = [
         "--input",
         input,
@@ -80,19 +83,18 @@ fn main() {
         .output();
     match run {
         Ok(run) if run.status.success() => {
-            println!(
-                "{:>5}  {:<8} {:>9.2}",
-                "-",
-                "serial",
-                start.elapsed().as_secs_f64()
-            );
+            let wall = start.elapsed().as_secs_f64();
+            let cpu = children_cpu_secs()
+                .zip(cpu_start)
+                .map_or(f64::NAN, |(b, a)| b - a);
+            println!("{:>5}  {:<8} {wall:>9.2} {:>41.2}", "-", "serial", cpu);
         }
         _ => lesson_cli::exit_failure("denoise-serial failed: run it alone to see why"),
     }
     for schedule in ["static", "dynamic"] {
         let mut baseline = None;
         for &ranks in &args.ranks {
-            let mut best: Option<(f64, f64)> = None;
+            let mut best: Option<(f64, f64, f64)> = None;
             for _ in 0..args.repeat {
                 let cli = [
                     "--input",
@@ -105,13 +107,16 @@ fn main() {
                     &flavour,
                     "--quiet",
                 ];
-                let start = Instant::now();
+                let (start, cpu_start) = (Instant::now(), children_cpu_secs());
                 let run = mpiexec_command(&program, ranks as usize, &cli)
                     .output()
                     .unwrap_or_else(|e| {
                         lesson_cli::exit_failure(format!("cannot run mpiexec: {e}"))
                     });
                 let wall = start.elapsed().as_secs_f64();
+                let cpu = children_cpu_secs()
+                    .zip(cpu_start)
+                    .map_or(f64::NAN, |(b, a)| b - a);
                 let stdout = stdout_of(&run);
                 if !run.status.success() {
                     let stderr = String::from_utf8_lossy(&run.stderr);
@@ -121,16 +126,16 @@ fn main() {
                     ));
                 }
                 let idle = idle_secs(&stdout).unwrap_or(f64::NAN);
-                if best.is_none_or(|(w, _)| wall < w) {
-                    best = Some((wall, idle));
+                if best.is_none_or(|(w, _, _)| wall < w) {
+                    best = Some((wall, idle, cpu));
                 }
             }
-            let (wall, idle) = best.expect("at least one run");
+            let (wall, idle, cpu) = best.expect("at least one run");
             let base = *baseline.get_or_insert(wall * f64::from(args.ranks[0]));
             let speedup = base / wall;
             let efficiency = speedup / f64::from(ranks);
             println!(
-                "{ranks:>5}  {schedule:<8} {wall:>9.2} {speedup:>7.2}x {efficiency:>10.2} {idle:>9.2}"
+                "{ranks:>5}  {schedule:<8} {wall:>9.2} {speedup:>7.2}x {efficiency:>10.2} {idle:>9.2} {cpu:>8.2}"
             );
         }
     }
@@ -158,4 +163,16 @@ fn idle_secs(stdout: &str) -> Option<f64> {
         .next()?
         .parse()
         .ok()
+}
+
+/// CPU seconds (user + system) used so far by the child processes we waited
+/// for, and theirs (mpiexec waits for the ranks): fields `cutime` and
+/// `cstime` of `/proc/self/stat`, in clock ticks of 1/100 s. Linux only.
+fn children_cpu_secs() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which may hold spaces, inside parentheses).
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    // cutime and cstime are fields 16 and 17 of the line; `fields` starts at field 3.
+    let ticks: f64 = fields.get(13)?.parse::<f64>().ok()? + fields.get(14)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
 }
