@@ -17,9 +17,12 @@
 //!
 //! The receiver does not know in advance how many bytes are coming, so it
 //! must learn the length before it can allocate a buffer:
-//! - point to point ([`recv_obj`]): a *matched probe* (`MPI_Mprobe`) reports
-//!   the size of the waiting message, we allocate, then receive that very
-//!   message (no other receive can steal it in between);
+//! - point to point ([`recv_obj`]): every object send starts with a message
+//!   of at most [`EAGER_BYTES`], which the receiver takes into a buffer it
+//!   keeps: a small value travels whole in it; a large one sends its length
+//!   there and its bytes in a second message, which the receiver *probes*
+//!   (`MPI_Mprobe` reports a waiting message's size) and receives into a
+//!   buffer of that size.
 //! - collectives cannot be probed, so they move the lengths first (one
 //!   number per rank), then the bytes: [`bcast_obj`] broadcasts the length,
 //!   then the bytes; [`scatter_obj`] and [`gather_obj`] move the lengths, then
@@ -36,7 +39,8 @@
 //! Inside this module, a `Vec<f64>` or `Vec<f32>` is encoded by copying its
 //! memory instead of visiting each number through serde: the bytes are the
 //! same as postcard's (a length, then the numbers in little-endian), only
-//! produced faster (see [`fast`]).
+//! produced faster (see [`fast`]). A large one is not copied at all: point to
+//! point, its memory is the message, sent and received as typed numbers.
 //!
 //! # Errors
 //!
@@ -60,6 +64,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 pub mod fast;
+
+use fast::Floats;
 
 /// Receive a message with any tag (`MPI_ANY_TAG`), for [`recv_obj`].
 pub const ANY_TAG: Tag = mpi::ffi::MPI_ANY_TAG;
@@ -254,14 +260,65 @@ fn decode<T: DeserializeOwned + 'static>(
     }
 }
 
+/// The largest first message of a point-to-point object send, in bytes.
+///
+/// The receiver must have a buffer ready before a message arrives. Every
+/// object send therefore starts with one message of at most this size, which
+/// the receiver takes into a buffer it keeps:
+/// - a small value travels whole in it: `[INLINE, encoded bytes...]`;
+/// - a large value sends a header, `[SPLIT_BYTES, byte count]`, then its
+///   encoded bytes as a second message, received into a buffer of the right size;
+/// - a large `Vec<f64>`/`Vec<f32>` sends `[SPLIT_F64, element count]`, then
+///   its numbers as a typed MPI message straight from the vector's memory,
+///   received straight into the new vector: no encoding, no copy.
+pub const EAGER_BYTES: usize = 8192;
+const INLINE: u8 = 0;
+const SPLIT_BYTES: u8 = 1;
+const SPLIT_F64: u8 = 2;
+const SPLIT_F32: u8 = 3;
+
+thread_local! {
+    /// The buffer every first message is received into (kept, not reallocated).
+    static EAGER: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(vec![0; EAGER_BYTES]);
+}
+
+/// `[kind, count as a varint]`: the first message of a split send.
+fn split_header(kind: u8, count: usize) -> Vec<u8> {
+    postcard::to_extend(&(count as u64), vec![kind]).expect("a u64 always encodes")
+}
+
 /// Sends `value` to `dest` with `tag` (mpi4py: `comm.send(value, dest=i, tag=t)`).
 ///
-/// The value is encoded, then sent as one message of bytes. Like MPI's
-/// standard send, it may wait until the receiver starts receiving.
+/// Like MPI's standard send, it may wait until the receiver starts receiving.
+/// Receive it with [`recv_obj`] (not with a typed receive).
 pub fn send_obj<T: Serialize + 'static>(dest: &Process, value: &T, tag: Tag) -> Result<()> {
     let me = dest.as_communicator().rank();
+    if let Some(floats) = fast::floats_of(value)
+        && floats.memory().len() >= EAGER_BYTES
+    {
+        // A large float vector: its length, then its memory as typed numbers.
+        match floats {
+            Floats::F64(v) => {
+                dest.send_with_tag(&split_header(SPLIT_F64, v.len())[..], tag);
+                dest.send_with_tag(v, tag);
+            }
+            Floats::F32(v) => {
+                dest.send_with_tag(&split_header(SPLIT_F32, v.len())[..], tag);
+                dest.send_with_tag(v, tag);
+            }
+        }
+        return Ok(());
+    }
     let bytes = encode("send", me, value)?;
-    dest.send_with_tag(&bytes[..], tag);
+    if bytes.len() < EAGER_BYTES {
+        let mut message = Vec::with_capacity(1 + bytes.len());
+        message.push(INLINE);
+        message.extend_from_slice(&bytes);
+        dest.send_with_tag(&message[..], tag);
+    } else {
+        dest.send_with_tag(&split_header(SPLIT_BYTES, bytes.len())[..], tag);
+        dest.send_with_tag(&bytes[..], tag);
+    }
     Ok(())
 }
 
@@ -274,19 +331,86 @@ pub fn recv_obj<T: DeserializeOwned + 'static>(
     source: &impl Source,
     tag: Tag,
 ) -> Result<(T, ObjStatus)> {
-    // Probe: wait for a matching message and learn its size, without receiving it yet.
-    let (message, status): (_, Status) = source.matched_probe_with_tag(tag);
-    let len = status.count(u8::equivalent_datatype()) as usize;
-    let mut bytes = vec![0u8; len];
-    // Receive exactly the probed message (a matched probe cannot be overtaken).
-    message.matched_receive_into(&mut bytes[..]);
-    let status = ObjStatus {
-        source: status.source_rank(),
-        tag: status.tag(),
-        bytes: len,
+    // The first message: small enough for the kept buffer.
+    let (first, status) = EAGER.with_borrow_mut(|eager| {
+        let status: Status = source.receive_into_with_tag(&mut eager[..], tag);
+        let len = status.count(u8::equivalent_datatype()) as usize;
+        (eager[..len].to_vec(), status)
+    });
+    let (from, tag) = (status.source_rank(), status.tag());
+    let error = |reason: String| ObjError::Decode {
+        op: "recv",
+        source: from,
+        tag: Some(tag),
+        expected: short_type_name::<T>(),
+        reason,
     };
-    let value = decode("recv", status.source, Some(status.tag), &bytes)?;
-    Ok((value, status))
+    let status = |bytes| ObjStatus {
+        source: from,
+        tag,
+        bytes,
+    };
+    let Some((&kind, rest)) = first.split_first() else {
+        return Err(error("an empty message: was it sent with send_obj?".into()));
+    };
+    if kind == INLINE {
+        let value = decode("recv", from, Some(tag), rest)?;
+        return Ok((value, status(rest.len())));
+    }
+    let count = match postcard::take_from_bytes::<u64>(rest) {
+        Ok((count, [])) if kind <= SPLIT_F32 => count as usize,
+        _ => return Err(error("not a message of send_obj".into())),
+    };
+    // The rest comes next from the same rank with the same tag (MPI keeps their order).
+    let sender = source.as_communicator().process_at_rank(from);
+    let check = |received: usize| {
+        if received == count {
+            Ok(())
+        } else {
+            Err(error(format!(
+                "{count} elements announced, {received} received"
+            )))
+        }
+    };
+    match kind {
+        SPLIT_BYTES => {
+            let (bytes, _) = sender.receive_vec_with_tag::<u8>(tag);
+            check(bytes.len())?;
+            let value = decode("recv", from, Some(tag), &bytes)?;
+            Ok((value, status(count)))
+        }
+        SPLIT_F64 => {
+            let (numbers, _) = sender.receive_vec_with_tag::<f64>(tag);
+            check(numbers.len())?;
+            let encoded_size = rest.len() + size_of_val(&numbers[..]);
+            // Asked for a Vec<f64>: it is the received vector itself.
+            match fast::cast::<T, _>(numbers) {
+                Ok(value) => Ok((value, status(encoded_size))),
+                Err(numbers) => {
+                    let bytes = fast::encoding_of(Floats::F64(&numbers));
+                    Ok((
+                        decode("recv", from, Some(tag), &bytes)?,
+                        status(encoded_size),
+                    ))
+                }
+            }
+        }
+        _ => {
+            let (numbers, _) = sender.receive_vec_with_tag::<f32>(tag);
+            check(numbers.len())?;
+            let encoded_size = rest.len() + size_of_val(&numbers[..]);
+            match fast::cast::<T, _>(numbers) {
+                Ok(value) => Ok((value, status(encoded_size))),
+                Err(numbers) => {
+                    let bytes = fast::encoding_of(Floats::F32(&numbers));
+                    Ok((
+                        decode("recv", from, Some(tag), &bytes)?,
+                        status(encoded_size),
+                    ))
+                }
+            }
+        }
+    }
 }
 
 /// A length that tells the other ranks "the root failed, no bytes follow".

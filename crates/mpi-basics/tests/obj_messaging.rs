@@ -14,8 +14,10 @@ fn expected_checks(ranks: usize) -> Vec<String> {
         "round trip 10 MB Vec<f64>",
         "round trip 1 MB Vec<u32>",
         "round trip Vec<f32>",
+        "round trip 40 KB Vec<f32>",
         "any source, any tag, status",
         "recv into the wrong type is an error",
+        "recv of a large message into the wrong type is an error",
         "bcast into the wrong type is an error",
     ];
     let collective = [

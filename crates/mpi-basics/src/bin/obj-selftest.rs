@@ -122,6 +122,7 @@ fn main() {
         round_trip(&world, "10 MB Vec<f64>", big_floats());
         round_trip(&world, "1 MB Vec<u32>", big_ints());
         round_trip(&world, "Vec<f32>", vec![1.5f32, -0.0, f32::MAX]);
+        round_trip(&world, "40 KB Vec<f32>", vec![0.25f32; 10_000]);
 
         // Receive from any source with any tag: the status says who and which tag.
         if rank == 0 {
@@ -164,6 +165,27 @@ fn main() {
             ));
         }
         ok(&world, "recv into the wrong type is an error");
+
+        // Wrong type, large: 16 KB of f64 (sent as two messages) read as f32s.
+        if rank == 0 {
+            for r in 1..size {
+                send_obj(&world.process_at_rank(r), &vec![1.0f64; 2000], tag).unwrap();
+                send_obj(&world.process_at_rank(r), &"next".to_string(), tag).unwrap();
+            }
+        } else {
+            let err = recv_obj::<Vec<f32>>(&root, tag).unwrap_err().to_string();
+            assert!(
+                err.starts_with("recv: the message from rank 0 with tag 5 is not a Vec<f32> (")
+                    && err.contains("got 16000"),
+                "{err}"
+            );
+            // Both parts were taken: the next message is the next one sent.
+            assert_eq!(recv_obj::<String>(&root, tag).unwrap().0, "next");
+        }
+        ok(
+            &world,
+            "recv of a large message into the wrong type is an error",
+        );
 
         // Wrong type in a collective: the root broadcasts a Vec<f64>, the others expect a String.
         if rank == 0 {

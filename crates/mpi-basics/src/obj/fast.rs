@@ -5,95 +5,132 @@
 //! bytes for it are simply the length as a varint followed by each number's
 //! 8 little-endian bytes, which on a little-endian machine *is* the vector's
 //! memory. So for `Vec<f64>` and `Vec<f32>` we write the same bytes with one
-//! memory copy. The receiver may decode them with either path: the format
-//! does not change, only the speed.
+//! memory copy, and read them back with one. The format does not change,
+//! only the speed. (A large vector is not even copied: `send_obj` sends its
+//! memory as a typed MPI message, see `EAGER_BYTES`.)
 //!
 //! How do we know, in generic code, that `T` is `Vec<f64>`? Rust has no
 //! specialisation, but a `'static` value can be viewed as `&dyn Any` and
 //! *downcast*: `downcast_ref::<Vec<f64>>()` succeeds exactly when `T` is
 //! `Vec<f64>`. The compiler resolves it per type, so it costs nothing.
 
-use std::any::Any;
+use std::any::{Any, TypeId};
 
 /// A float whose postcard encoding is its little-endian bytes.
-trait Float: Copy + 'static {
-    const SIZE: usize;
-    fn from_le(bytes: &[u8]) -> Self;
-    fn write_le(self, out: &mut [u8]);
+///
+/// Only `f64` and `f32` implement it: types with no padding bytes, for which
+/// every bit pattern is a valid value. That makes viewing their memory as
+/// bytes, and writing bytes into it, sound (see [`bytes_of`]).
+trait Float: Copy + Default + 'static {}
+impl Float for f64 {}
+impl Float for f32 {}
+
+/// Whether the machine stores numbers little-endian, as postcard's format does.
+/// On a big-endian machine the fast path is off and serde does the work.
+const LITTLE_ENDIAN: bool = cfg!(target_endian = "little");
+
+/// The memory of a float slice, as bytes.
+fn bytes_of<F: Float>(values: &[F]) -> &[u8] {
+    // SAFETY: `F` is f64 or f32 (no padding, so every byte is initialised);
+    // `u8` needs no alignment; the length is the slice's size in bytes; the
+    // borrow of `values` lives as long as the result.
+    unsafe { std::slice::from_raw_parts(values.as_ptr().cast(), size_of_val(values)) }
 }
 
-impl Float for f64 {
-    const SIZE: usize = 8;
-    fn from_le(bytes: &[u8]) -> Self {
-        f64::from_le_bytes(bytes.try_into().expect("8 bytes"))
+/// The memory of a float slice, as bytes to write into.
+fn bytes_of_mut<F: Float>(values: &mut [F]) -> &mut [u8] {
+    // SAFETY: as in `bytes_of`; any bytes written form a valid f64/f32.
+    unsafe { std::slice::from_raw_parts_mut(values.as_mut_ptr().cast(), size_of_val(values)) }
+}
+
+/// A borrowed float vector, when a value is one.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Floats<'a> {
+    F64(&'a [f64]),
+    F32(&'a [f32]),
+}
+
+impl<'a> Floats<'a> {
+    /// The number of floats.
+    pub(super) fn len(self) -> usize {
+        match self {
+            Floats::F64(v) => v.len(),
+            Floats::F32(v) => v.len(),
+        }
     }
-    fn write_le(self, out: &mut [u8]) {
-        out.copy_from_slice(&self.to_le_bytes());
+
+    /// Their memory as bytes (little-endian, as postcard writes them).
+    pub(super) fn memory(self) -> &'a [u8] {
+        match self {
+            Floats::F64(v) => bytes_of(v),
+            Floats::F32(v) => bytes_of(v),
+        }
     }
 }
 
-impl Float for f32 {
-    const SIZE: usize = 4;
-    fn from_le(bytes: &[u8]) -> Self {
-        f32::from_le_bytes(bytes.try_into().expect("4 bytes"))
-    }
-    fn write_le(self, out: &mut [u8]) {
-        out.copy_from_slice(&self.to_le_bytes());
-    }
-}
-
-/// Postcard's encoding of `values`, or `None` when `T` is not `Vec<f64>`/`Vec<f32>`.
-pub(super) fn encode<T: 'static>(value: &T) -> Option<Vec<u8>> {
+/// `Some(floats)` when `value` is a `Vec<f64>` or `Vec<f32>` (and the fast path is on).
+pub(super) fn floats_of<T: 'static>(value: &T) -> Option<Floats<'_>> {
     let any = value as &dyn Any;
-    if let Some(v) = any.downcast_ref::<Vec<f64>>() {
-        return Some(encode_floats(v));
+    if !LITTLE_ENDIAN {
+        None
+    } else if let Some(v) = any.downcast_ref::<Vec<f64>>() {
+        Some(Floats::F64(v))
+    } else {
+        any.downcast_ref::<Vec<f32>>().map(|v| Floats::F32(v))
     }
-    if let Some(v) = any.downcast_ref::<Vec<f32>>() {
-        return Some(encode_floats(v));
-    }
-    None
 }
 
-fn encode_floats<F: Float>(values: &[F]) -> Vec<u8> {
-    let mut out = postcard::to_allocvec(&(values.len() as u64)).expect("a u64 always encodes");
-    let header = out.len();
-    out.resize(header + values.len() * F::SIZE, 0);
-    // On little-endian machines the compiler turns this loop into a memory copy.
-    for (chunk, &x) in out[header..].chunks_exact_mut(F::SIZE).zip(values) {
-        x.write_le(chunk);
+/// Moves `value` into a `T` when `V` and `T` are the same type; gives it back otherwise.
+pub(super) fn cast<T: 'static, V: 'static>(value: V) -> Result<T, V> {
+    let mut slot = Some(value);
+    match (&mut slot as &mut dyn Any).downcast_mut::<Option<T>>() {
+        Some(t) => Ok(t.take().expect("just filled")),
+        None => Err(slot.expect("not taken")),
     }
-    out
+}
+
+/// Postcard's encoding of `value`, or `None` when `T` is not `Vec<f64>`/`Vec<f32>`.
+pub(super) fn encode<T: 'static>(value: &T) -> Option<Vec<u8>> {
+    floats_of(value).map(encoding_of)
 }
 
 /// Decodes postcard bytes when `T` is `Vec<f64>`/`Vec<f32>` (`None` for other types).
 /// The error is the reason the bytes are not such a vector.
 pub(super) fn decode<T: 'static>(bytes: &[u8]) -> Option<Result<T, String>> {
-    let mut out: Option<T> = None;
-    let slot = &mut out as &mut dyn Any;
-    let result = if let Some(slot) = slot.downcast_mut::<Option<Vec<f64>>>() {
-        decode_floats(bytes).map(|v| *slot = Some(v))
-    } else if let Some(slot) = slot.downcast_mut::<Option<Vec<f32>>>() {
-        decode_floats(bytes).map(|v| *slot = Some(v))
-    } else {
+    if !LITTLE_ENDIAN {
         return None;
-    };
-    Some(result.map(|()| out.expect("set above")))
+    }
+    let t = TypeId::of::<T>();
+    if t == TypeId::of::<Vec<f64>>() {
+        Some(decode_floats::<f64>(bytes).map(|v| cast(v).expect("T is Vec<f64>")))
+    } else if t == TypeId::of::<Vec<f32>>() {
+        Some(decode_floats::<f32>(bytes).map(|v| cast(v).expect("T is Vec<f32>")))
+    } else {
+        None
+    }
 }
 
 fn decode_floats<F: Float>(bytes: &[u8]) -> Result<Vec<F>, String> {
     let (len, data) = postcard::take_from_bytes::<u64>(bytes).map_err(|e| e.to_string())?;
-    let want = usize::try_from(len)
-        .ok()
-        .and_then(|n| n.checked_mul(F::SIZE));
+    let size = size_of::<F>();
+    let want = usize::try_from(len).ok().and_then(|n| n.checked_mul(size));
     if want != Some(data.len()) {
         return Err(format!(
-            "a vector of {len} numbers of {} bytes needs {} bytes after its length, got {}",
-            F::SIZE,
-            len.saturating_mul(F::SIZE as u64),
+            "a vector of {len} numbers of {size} bytes needs {} bytes after its length, got {}",
+            len.saturating_mul(size as u64),
             data.len()
         ));
     }
-    Ok(data.chunks_exact(F::SIZE).map(F::from_le).collect())
+    let mut values = vec![F::default(); data.len() / size];
+    bytes_of_mut(&mut values).copy_from_slice(data); // one memory copy
+    Ok(values)
+}
+
+/// Postcard's encoding of a float vector: its length, then its memory.
+pub(super) fn encoding_of(floats: Floats<'_>) -> Vec<u8> {
+    let mut out = postcard::to_allocvec(&(floats.len() as u64)).expect("a u64 always encodes");
+    out.extend_from_slice(floats.memory()); // one memory copy
+    out
 }
 
 #[cfg(test)]
