@@ -24,8 +24,8 @@
 //!   (`MPI_Mprobe` reports a waiting message's size) and receives into a
 //!   buffer of that size.
 //! - collectives cannot be probed, so they move the lengths first (one
-//!   number per rank), then the bytes: [`bcast_obj`] broadcasts the length,
-//!   then the bytes; [`scatter_obj`] and [`gather_obj`] move the lengths, then
+//!   number per rank), then the bytes: [`bcast_obj`] broadcasts the length
+//!   with the first bytes, then the rest; [`scatter_obj`] and [`gather_obj`] move the lengths, then
 //!   all items' bytes in one *varcount* call (`MPI_Scatterv`/`MPI_Gatherv`)
 //!   with the counts and displacements computed from the lengths.
 //!
@@ -416,6 +416,11 @@ pub fn recv_obj<T: DeserializeOwned + 'static>(
 /// A length that tells the other ranks "the root failed, no bytes follow".
 const FAILED: u64 = u64::MAX;
 
+/// Size of the first broadcast of [`bcast_obj`]: the length (8 bytes), then
+/// up to 56 bytes of the value. A small value (a number, a short string) thus
+/// needs one broadcast; a larger one needs a second for the rest of its bytes.
+const BCAST_HEAD: usize = 64;
+
 /// Broadcasts the root's value to every rank (mpi4py: `comm.bcast(value, root=0)`).
 ///
 /// The root passes `Some(value)`, the other ranks `None`; every rank gets the value.
@@ -425,6 +430,7 @@ pub fn bcast_obj<T: Serialize + DeserializeOwned + 'static>(
 ) -> Result<T> {
     let comm = root.as_communicator();
     let root_rank = root.rank();
+    let mut head = [0u8; BCAST_HEAD];
     if comm.rank() == root_rank {
         let encoded = match &value {
             Some(v) => encode("bcast", root_rank, v),
@@ -433,24 +439,35 @@ pub fn bcast_obj<T: Serialize + DeserializeOwned + 'static>(
                 root: root_rank,
             }),
         };
-        // Step 1: the length (or FAILED), so the others can allocate.
-        let mut len = encoded.as_ref().map_or(FAILED, |b| b.len() as u64);
-        root.broadcast_into(&mut len);
-        // Step 2: the bytes. The root already has its value: no decoding.
+        // Step 1: the length (or FAILED) and the first bytes.
+        let len = encoded.as_ref().map_or(FAILED, |b| b.len() as u64);
+        head[..8].copy_from_slice(&len.to_le_bytes());
+        let bytes = encoded.as_deref().unwrap_or(&[]);
+        let first = bytes.len().min(BCAST_HEAD - 8);
+        head[8..8 + first].copy_from_slice(&bytes[..first]);
+        root.broadcast_into(&mut head[..]);
+        // Step 2, for a large value: the rest. The root keeps its value: no decoding.
         let mut bytes = encoded?;
-        root.broadcast_into(&mut bytes[..]);
+        if bytes.len() > first {
+            root.broadcast_into(&mut bytes[first..]);
+        }
         Ok(value.expect("checked above"))
     } else {
-        let mut len = 0u64;
-        root.broadcast_into(&mut len);
+        root.broadcast_into(&mut head[..]);
+        let len = u64::from_le_bytes(head[..8].try_into().expect("8 bytes"));
         if len == FAILED {
             return Err(ObjError::RootFailed {
                 op: "bcast",
                 root: root_rank,
             });
         }
-        let mut bytes = vec![0u8; len as usize];
-        root.broadcast_into(&mut bytes[..]);
+        let len = len as usize;
+        let first = len.min(BCAST_HEAD - 8);
+        let mut bytes = vec![0u8; len];
+        bytes[..first].copy_from_slice(&head[8..8 + first]);
+        if len > first {
+            root.broadcast_into(&mut bytes[first..]);
+        }
         decode("bcast", root_rank, None, &bytes)
     }
 }
