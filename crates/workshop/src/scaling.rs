@@ -269,6 +269,27 @@ pub fn format_table(rows: &[Row]) -> String {
     table
 }
 
+/// The rows whose speedup is more than the cores can give (10% margin for noise).
+pub fn beyond_the_cores(rows: &[Row], cores: usize) -> Vec<&Row> {
+    rows.iter()
+        .filter(|r| r.speedup > 1.1 * cores as f64)
+        .collect()
+}
+
+/// Warns when other programs keep the machine busy (Linux's 1-minute load
+/// average): they compete with the study for the cores and disturb its times.
+fn warn_if_busy() {
+    let load = std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|text| text.split_whitespace().next()?.parse::<f64>().ok());
+    if let Some(load) = load.filter(|&load| load > 0.5) {
+        println!(
+            "Note: the machine is busy (load average {load:.1}): other programs compete \
+             for the cores, so these times are slower and noisier than on an idle machine."
+        );
+    }
+}
+
 /// How a program is started.
 #[derive(Clone, Copy, Debug)]
 enum Launch {
@@ -296,6 +317,7 @@ pub fn run(args: &ScalingArgs) -> Result<(), String> {
         "Scaling study: pi with {} steps, best of {} runs, on a machine with {cores} cores",
         args.steps, args.repeats
     );
+    warn_if_busy();
     let steps = args.steps.to_string();
     let mut all_series = Vec::new();
     for &program in &sorted_unique(&args.programs) {
@@ -401,6 +423,14 @@ fn report(
         println!(
             "Rows with more than {cores} workers oversubscribe this machine's {cores} cores: \
              the workers take turns, so the speedup cannot pass {cores}."
+        );
+    }
+    for row in beyond_the_cores(&table, cores) {
+        println!(
+            "Suspicious: {} at {} x {} reports a speedup of {:.2}, more than {cores} cores can give. \
+             Its clock misses work (ranks leave MPI_Init at different moments: start the \
+             clock after a barrier), or other programs slowed the 1-worker run.",
+            row.program, row.ranks, row.threads, row.speedup
         );
     }
     let chart = Chart {
@@ -601,6 +631,18 @@ mod tests {
         );
         // Every line is as wide as the header: the columns line up.
         assert!(lines.iter().all(|l| l.chars().count() == lines[0].len()));
+    }
+
+    #[test]
+    fn a_speedup_beyond_the_core_count_is_flagged() {
+        let series = Series {
+            name: "pi-mpi".into(),
+            points: vec![point(1, 1, 0.6), point(2, 1, 0.3), point(16, 1, 0.2)],
+        };
+        let rows = rows(&series);
+        let flagged: Vec<u32> = beyond_the_cores(&rows, 2).iter().map(|r| r.ranks).collect();
+        assert_eq!(flagged, [16], "3.0 on 2 cores is impossible, 2.0 is not");
+        assert!(beyond_the_cores(&rows, 4).is_empty());
     }
 
     #[test]

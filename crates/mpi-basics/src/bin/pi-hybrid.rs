@@ -43,6 +43,9 @@ fn main() {
     let threads = args
         .threads
         .map_or_else(|| default_threads(&world), NonZeroUsize::get);
+    // Start the clocks together: ranks leave MPI_Init at different moments, and
+    // rank 0's time would miss the work of any rank that started before it.
+    world.barrier();
     let start = Instant::now();
 
     // Decompose, level 1: this rank's block of the steps.
