@@ -445,7 +445,8 @@ pub fn finish(args: &PhotoArgs, files: &[String], reports: &[RankReport]) -> i32
 }
 
 /// Writes a PNG with the noisy photo on the left and the denoised one on the
-/// right (side by side, black below the shorter one), written atomically.
+/// right (side by side, black below the shorter one), written atomically;
+/// creates the montage's folder if needed.
 pub fn write_montage(noisy: &Path, denoised: &Path, montage: &Path) -> Result<(), String> {
     let open = |p: &Path| {
         image::open(p)
@@ -462,6 +463,10 @@ pub fn write_montage(noisy: &Path, denoised: &Path, montage: &Path) -> Result<()
     let mut png = std::io::Cursor::new(Vec::new());
     both.write_to(&mut png, image::ImageFormat::Png)
         .map_err(|e| e.to_string())?;
+    if let Some(folder) = montage.parent().filter(|p| !p.as_os_str().is_empty()) {
+        fs::create_dir_all(folder)
+            .map_err(|e| format!("cannot create folder {}: {e}", folder.display()))?;
+    }
     denoise_kernel::write_atomic(montage, png.get_ref()).map_err(|e| e.to_string())
 }
 

@@ -413,7 +413,7 @@ fn serial_prints_the_workshop_lines_and_quiet_drops_the_per_file_ones() {
 fn montage_puts_the_noisy_photo_left_and_the_denoised_one_right() {
     let input = photo_folder(2);
     let tmp = TempDir::new().unwrap();
-    let (out, montage) = (tmp.path().join("out"), tmp.path().join("montage.png"));
+    let (out, montage) = (tmp.path().join("out"), tmp.path().join("new/montage.png"));
     let run = run_parallel(
         2,
         "static",
