@@ -24,10 +24,12 @@
 //!   (`MPI_Mprobe` reports a waiting message's size) and receives into a
 //!   buffer of that size.
 //! - collectives cannot be probed, so they move the lengths first (one
-//!   number per rank), then the bytes: [`bcast_obj`] broadcasts the length
-//!   with the first bytes, then the rest; [`scatter_obj`] and [`gather_obj`] move the lengths, then
-//!   all items' bytes in one *varcount* call (`MPI_Scatterv`/`MPI_Gatherv`)
-//!   with the counts and displacements computed from the lengths.
+//!   number per rank), then the bytes. [`scatter_obj`] scatters the lengths,
+//!   then all items' bytes in one *varcount* call (`MPI_Scatterv`), with the
+//!   counts and displacements computed from the lengths. [`bcast_obj`],
+//!   [`gather_obj`] and [`allgather_obj`] send each length together with the
+//!   first bytes of the value, so small values need a single call; the rest
+//!   of larger values follows in a second one (`MPI_Gatherv`, ...).
 //!
 //! # The typed fast path
 //!
@@ -416,10 +418,11 @@ pub fn recv_obj<T: DeserializeOwned + 'static>(
 /// A length that tells the other ranks "the root failed, no bytes follow".
 const FAILED: u64 = u64::MAX;
 
-/// Size of the first broadcast of [`bcast_obj`]: the length (8 bytes), then
-/// up to 56 bytes of the value. A small value (a number, a short string) thus
-/// needs one broadcast; a larger one needs a second for the rest of its bytes.
-const BCAST_HEAD: usize = 64;
+/// Size of the first message of [`bcast_obj`], [`gather_obj`] and
+/// [`allgather_obj`] from each rank: the length (8 bytes), then up to 56
+/// bytes of the value. A small value (a number, a short string) thus needs one
+/// collective call; a larger one needs a second for the rest of its bytes.
+const HEAD_BYTES: usize = 64;
 
 /// Broadcasts the root's value to every rank (mpi4py: `comm.bcast(value, root=0)`).
 ///
@@ -430,7 +433,7 @@ pub fn bcast_obj<T: Serialize + DeserializeOwned + 'static>(
 ) -> Result<T> {
     let comm = root.as_communicator();
     let root_rank = root.rank();
-    let mut head = [0u8; BCAST_HEAD];
+    let mut head = [0u8; HEAD_BYTES];
     if comm.rank() == root_rank {
         let encoded = match &value {
             Some(v) => encode("bcast", root_rank, v),
@@ -443,7 +446,7 @@ pub fn bcast_obj<T: Serialize + DeserializeOwned + 'static>(
         let len = encoded.as_ref().map_or(FAILED, |b| b.len() as u64);
         head[..8].copy_from_slice(&len.to_le_bytes());
         let bytes = encoded.as_deref().unwrap_or(&[]);
-        let first = bytes.len().min(BCAST_HEAD - 8);
+        let first = bytes.len().min(HEAD_BYTES - 8);
         head[8..8 + first].copy_from_slice(&bytes[..first]);
         root.broadcast_into(&mut head[..]);
         // Step 2, for a large value: the rest. The root keeps its value: no decoding.
@@ -462,7 +465,7 @@ pub fn bcast_obj<T: Serialize + DeserializeOwned + 'static>(
             });
         }
         let len = len as usize;
-        let first = len.min(BCAST_HEAD - 8);
+        let first = len.min(HEAD_BYTES - 8);
         let mut bytes = vec![0u8; len];
         bytes[..first].copy_from_slice(&head[8..8 + first]);
         if len > first {
@@ -579,10 +582,84 @@ fn decode_blocks<T: DeserializeOwned + 'static>(
     Ok(out)
 }
 
-fn counts_of(lens: &[u64]) -> Vec<Count> {
-    lens.iter()
-        .map(|&l| if l == FAILED { 0 } else { l as Count })
-        .collect()
+/// A rank's head for a gather: its length and its first bytes (see [`HEAD_BYTES`]).
+fn head_of(len: u64, bytes: &[u8]) -> [u8; HEAD_BYTES] {
+    let mut head = [0u8; HEAD_BYTES];
+    head[..8].copy_from_slice(&len.to_le_bytes());
+    let first = bytes.len().min(HEAD_BYTES - 8);
+    head[8..8 + first].copy_from_slice(&bytes[..first]);
+    head
+}
+
+/// The length in a head, and the bytes of the value it carries.
+fn read_head(head: &[u8]) -> (u64, &[u8]) {
+    let len = u64::from_le_bytes(head[..8].try_into().expect("8 bytes"));
+    let carried = if len == FAILED { 0 } else { len as usize };
+    (len, &head[8..8 + carried.min(HEAD_BYTES - 8)])
+}
+
+/// Every rank's encoded value, gathered at `root` (or at every rank when
+/// `root` is `None`): the lengths, and at the collecting ranks the bytes of
+/// all values one after the other.
+///
+/// Step 1 is an allgather of every rank's head (its length and first bytes),
+/// so every rank learns every length. Step 2 is needed only when some value
+/// is longer than a head, and every rank knows whether it is: the rest of the
+/// bytes, one block per rank (`MPI_Gatherv` / `MPI_Allgatherv`).
+fn gather_bytes(
+    comm: &impl Communicator,
+    root: Option<&Process>,
+    len: u64,
+    bytes: &[u8],
+) -> (Vec<u64>, Vec<u8>) {
+    let size = comm.size() as usize;
+    let mut heads = vec![0u8; HEAD_BYTES * size];
+    comm.all_gather_into(&head_of(len, bytes)[..], &mut heads[..]);
+    let lens: Vec<u64> = heads.chunks(HEAD_BYTES).map(|h| read_head(h).0).collect();
+    let first = bytes.len().min(HEAD_BYTES - 8);
+    let rest_counts: Vec<Count> = heads
+        .chunks(HEAD_BYTES)
+        .map(|h| match read_head(h) {
+            (FAILED, _) => 0,
+            (len, carried) => (len as usize - carried.len()) as Count,
+        })
+        .collect();
+    let collecting = root.is_none_or(|root| root.is_self());
+    let mut rests = vec![
+        0u8;
+        if collecting {
+            rest_counts.iter().map(|&c| c as usize).sum()
+        } else {
+            0
+        }
+    ];
+    if rest_counts.iter().any(|&c| c > 0) {
+        let displs = displacements(&rest_counts);
+        let counts = rest_counts.clone();
+        match root {
+            None => comm.all_gather_varcount_into(
+                &bytes[first..],
+                &mut PartitionMut::new(&mut rests[..], counts, displs),
+            ),
+            Some(root) if root.is_self() => root.gather_varcount_into_root(
+                &bytes[first..],
+                &mut PartitionMut::new(&mut rests[..], counts, displs),
+            ),
+            Some(root) => root.gather_varcount_into(&bytes[first..]),
+        }
+    }
+    if !collecting {
+        return (lens, Vec::new());
+    }
+    // Each rank's bytes: the part its head carried, then its rest.
+    let mut all = Vec::with_capacity(heads.len() + rests.len());
+    let mut offset = 0;
+    for (head, &count) in heads.chunks(HEAD_BYTES).zip(&rest_counts) {
+        all.extend_from_slice(read_head(head).1);
+        all.extend_from_slice(&rests[offset..offset + count as usize]);
+        offset += count as usize;
+    }
+    (lens, all)
 }
 
 /// Collects every rank's value at the root, in rank order (mpi4py: `comm.gather(value, root=0)`).
@@ -593,23 +670,11 @@ pub fn gather_obj<T: Serialize + DeserializeOwned + 'static>(
     value: &T,
 ) -> Result<Option<Vec<T>>> {
     let comm = root.as_communicator();
-    let (me, size) = (comm.rank(), comm.size() as usize);
-    let (my_len, bytes, my_error) = encode_for_gather("gather", me, value);
-    if me == root.rank() {
-        // Step 1: every rank's length; step 2: every rank's bytes (MPI_Gatherv).
-        let mut lens = vec![0u64; size];
-        root.gather_into_root(&my_len, &mut lens[..]);
-        let counts = counts_of(&lens);
-        let displs = displacements(&counts);
-        let mut all = vec![0u8; counts.iter().map(|&c| c as usize).sum()];
-        root.gather_varcount_into_root(
-            &bytes[..],
-            &mut PartitionMut::new(&mut all[..], counts, displs),
-        );
+    let (my_len, bytes, my_error) = encode_for_gather("gather", comm.rank(), value);
+    let (lens, all) = gather_bytes(comm, Some(root), my_len, &bytes);
+    if root.is_self() {
         decode_blocks("gather", &lens, &all).map(Some)
     } else {
-        root.gather_into(&my_len);
-        root.gather_varcount_into(&bytes[..]);
         my_error.map_or(Ok(None), Err)
     }
 }
@@ -619,17 +684,8 @@ pub fn allgather_obj<T: Serialize + DeserializeOwned + 'static>(
     comm: &impl Communicator,
     value: &T,
 ) -> Result<Vec<T>> {
-    let (me, size) = (comm.rank(), comm.size() as usize);
-    let (my_len, bytes, _) = encode_for_gather("allgather", me, value);
-    let mut lens = vec![0u64; size];
-    comm.all_gather_into(&my_len, &mut lens[..]);
-    let counts = counts_of(&lens);
-    let displs = displacements(&counts);
-    let mut all = vec![0u8; counts.iter().map(|&c| c as usize).sum()];
-    comm.all_gather_varcount_into(
-        &bytes[..],
-        &mut PartitionMut::new(&mut all[..], counts, displs),
-    );
+    let (my_len, bytes, _) = encode_for_gather("allgather", comm.rank(), value);
+    let (lens, all) = gather_bytes(comm, None, my_len, &bytes);
     decode_blocks("allgather", &lens, &all)
 }
 

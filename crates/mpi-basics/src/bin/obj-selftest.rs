@@ -225,6 +225,14 @@ fn main() {
     assert_eq!(all, (0..size).map(|r| format!("r{r}")).collect::<Vec<_>>());
     ok(&world, "allgather String");
 
+    // Short and long values together: 0, 50, 100, 150 bytes.
+    let text = |r: Rank| "x".repeat(50 * r as usize);
+    let all = allgather_obj(&world, &text(rank)).unwrap();
+    assert_eq!(all, (0..size).map(text).collect::<Vec<_>>());
+    let gathered = gather_obj(&root, &text(rank)).unwrap();
+    assert_eq!(gathered, (rank == 0).then(|| (0..size).map(text).collect()));
+    ok(&world, "gather and allgather short and long values");
+
     // Not commutative: the result shows the order, rank 0's value first.
     let joined = reduce_obj(&root, format!("{rank}"), |a, b| format!("{a}+{b}")).unwrap();
     let total = reduce_obj(&root, vec![rank; 3], |a, b| {

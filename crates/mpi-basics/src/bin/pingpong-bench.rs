@@ -35,7 +35,7 @@ struct Args {
 }
 
 /// Alternating rounds: each runs every variant once, for a short batch.
-const ROUNDS: usize = 20;
+const ROUNDS: usize = 200;
 
 /// A variant: runs its operation `n` times.
 type Variant<'a> = Box<dyn FnMut(usize) + 'a>;
