@@ -3,10 +3,13 @@
 //! - [`scaling`]: `workshop scaling`, the workshop's "Try -c 2,4,8,16. How does it
 //!   scale?" as a measured table (time, speedup, efficiency, ideal) and plots.
 //! - [`plot`]: speedup-versus-workers charts, PNG and SVG, with plotters.
+//! - [`notes`]: `workshop notes [--check]`, the outputs shown in `workshop-notes/`
+//!   made (and checked) by running the programs.
 //!
 //! The tools run the built lesson programs as a learner would (`mpiexec -n 4
 //! target/release/pi-mpi`) and read what they print; they never link the
 //! lessons' code, so what the table shows is what a learner sees.
 
+pub mod notes;
 pub mod plot;
 pub mod scaling;

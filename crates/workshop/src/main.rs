@@ -2,6 +2,7 @@
 //! `cargo build --release --workspace` (or through `ci/scaling`).
 
 use clap::{Parser, Subcommand};
+use workshop::notes::{self, NotesArgs};
 use workshop::scaling::{self, ScalingArgs};
 
 #[derive(Parser)]
@@ -15,12 +16,15 @@ struct Cli {
 enum Command {
     /// Run the pi programs at several worker counts; print the scaling table, plot speedup
     Scaling(ScalingArgs),
+    /// Run the commands of workshop-notes/ and refresh (or, with --check, compare) their outputs
+    Notes(NotesArgs),
 }
 
 fn main() {
     let cli: Cli = lesson_cli::parse_args();
     let result = match cli.command {
         Command::Scaling(args) => scaling::run(&args),
+        Command::Notes(args) => notes::run(&args),
     };
     if let Err(message) = result {
         lesson_cli::exit_failure(message);

@@ -1,0 +1,292 @@
+//! `workshop notes`: the outputs shown in `workshop-notes/` are made by running the programs.
+//!
+//! A notes file marks each output block with the command that makes it:
+//!
+//! ````markdown
+//! <!-- run: mpiexec -n 4 target/release/hello-mpi | sorted -->
+//! ```console
+//! $ mpiexec -n 4 target/release/hello-mpi
+//! hello world from process 0/4
+//! ```
+//! <!-- end run -->
+//! ````
+//!
+//! `workshop notes` runs every command (from the repository root) and rewrites the block
+//! between the markers; `workshop notes --check` only compares and fails when a block no
+//! longer matches what the program prints. Options after the command, separated by ` | `:
+//! `sorted` (ranks print in any order: sort the lines) and `mask: REGEX => REPLACEMENT`
+//! (hide what changes from run to run). Times (`0.0123 secs`, `4.1 seconds`) are always masked.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use clap::Args;
+use regex::Regex;
+
+const START: &str = "<!-- run: ";
+const END: &str = "<!-- end run -->";
+
+/// `workshop notes [--check] [FILE…]`
+#[derive(Args, Debug)]
+pub struct NotesArgs {
+    /// Compare only: fail, showing what differs, when a block is out of date
+    #[arg(long)]
+    pub check: bool,
+    /// Notes files (default: every workshop-notes/*.md)
+    pub files: Vec<PathBuf>,
+}
+
+/// Runs `workshop notes` from the repository root (the current folder).
+pub fn run(args: &NotesArgs) -> Result<(), String> {
+    let root = std::env::current_dir().map_err(|e| format!("current folder: {e}"))?;
+    let mut files = args.files.clone();
+    if files.is_empty() {
+        let dir = root.join("workshop-notes");
+        let entries = std::fs::read_dir(&dir)
+            .map_err(|e| format!("{}: {e} (run from the repository root)", dir.display()))?;
+        files = entries
+            .filter_map(|entry| entry.ok().map(|e| e.path()))
+            .filter(|path| path.extension().is_some_and(|ext| ext == "md"))
+            .collect();
+        files.sort();
+    }
+    let mut stale = 0;
+    for file in &files {
+        for block in update_file(file, &root, args.check)? {
+            stale += 1;
+            if args.check {
+                eprint!("{block}");
+            } else {
+                println!(
+                    "updated {}:{} (`{}`)",
+                    block.file.display(),
+                    block.line,
+                    block.command
+                );
+            }
+        }
+    }
+    match (args.check, stale) {
+        (true, 0) => {
+            println!(
+                "notes: every output block of {} files matches its program",
+                files.len()
+            );
+            Ok(())
+        }
+        (true, n) => Err(format!(
+            "{n} output blocks in workshop-notes/ differ from what the programs print: run `target/release/workshop notes` and review the diff"
+        )),
+        (false, n) => {
+            println!("notes: {n} blocks updated in {} files", files.len());
+            Ok(())
+        }
+    }
+}
+
+/// One marked block of a notes file.
+#[derive(Debug)]
+struct RunBlock {
+    command: String,
+    sorted: bool,
+    masks: Vec<(Regex, String)>,
+}
+
+/// A block whose text is not what its command prints now.
+#[derive(Debug)]
+pub struct Stale {
+    pub file: PathBuf,
+    pub line: usize,
+    pub command: String,
+    pub expected: String,
+    pub found: String,
+}
+
+impl fmt::Display for Stale {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "{}:{}: the output of `{}` changed",
+            self.file.display(),
+            self.line,
+            self.command
+        )?;
+        let (want, have): (Vec<_>, Vec<_>) = (
+            self.expected.lines().collect(),
+            self.found.lines().collect(),
+        );
+        for i in 0..want.len().max(have.len()) {
+            let (w, h) = (want.get(i).copied(), have.get(i).copied());
+            if w != h {
+                writeln!(f, "  notes:   {}", h.unwrap_or("<missing>"))?;
+                writeln!(f, "  program: {}", w.unwrap_or("<missing>"))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn parse_spec(spec: &str) -> Result<RunBlock, String> {
+    let mut parts = spec.split(" | ");
+    let command = parts.next().unwrap_or_default().trim().to_owned();
+    if command.is_empty() {
+        return Err("a run marker without a command".into());
+    }
+    let mut block = RunBlock {
+        command,
+        sorted: false,
+        masks: default_masks(),
+    };
+    for option in parts {
+        let option = option.trim();
+        if option == "sorted" {
+            block.sorted = true;
+        } else if let Some(mask) = option.strip_prefix("mask: ") {
+            let (pattern, replacement) = mask
+                .split_once(" => ")
+                .ok_or_else(|| format!("mask `{mask}` needs `REGEX => REPLACEMENT`"))?;
+            let regex = Regex::new(pattern).map_err(|e| format!("mask `{pattern}`: {e}"))?;
+            block.masks.push((regex, replacement.to_owned()));
+        } else {
+            return Err(format!(
+                "unknown option `{option}` (options: sorted, mask: REGEX => REPLACEMENT)"
+            ));
+        }
+    }
+    Ok(block)
+}
+
+fn default_masks() -> Vec<(Regex, String)> {
+    let time = Regex::new(r"\b\d+\.\d+ (secs|seconds)\b").expect("valid regex");
+    vec![(time, "X.XXX $1".to_owned())]
+}
+
+impl RunBlock {
+    /// Runs the command from `root` and returns the block's text (without the markers).
+    fn render(&self, root: &Path) -> Result<String, String> {
+        let output = Command::new("sh")
+            .arg("-c")
+            .arg(&self.command)
+            .current_dir(root)
+            .env("MPIEXEC_TIMEOUT", "300")
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| format!("cannot run `{}`: {e}", self.command))?;
+        if !output.status.success() {
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            let last = stderr.lines().last().unwrap_or("");
+            return Err(format!(
+                "`{}` failed ({}): {last}",
+                self.command, output.status
+            ));
+        }
+        let mut text = String::from_utf8_lossy(&output.stdout).into_owned();
+        for (regex, replacement) in &self.masks {
+            text = regex.replace_all(&text, replacement.as_str()).into_owned();
+        }
+        let mut lines: Vec<&str> = text.lines().collect();
+        if self.sorted {
+            lines.sort_unstable();
+        }
+        let mut block = format!("```console\n$ {}\n", self.command);
+        for line in lines {
+            block.push_str(line.trim_end());
+            block.push('\n');
+        }
+        block.push_str("```\n");
+        Ok(block)
+    }
+}
+
+/// Brings every run block of one notes file up to date (or, with `check`, only compares).
+/// Returns the stale blocks; with `check` false they have been rewritten.
+pub fn update_file(path: &Path, root: &Path, check: bool) -> Result<Vec<Stale>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let mut out = String::with_capacity(text.len());
+    let mut stale = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let line = lines[i];
+        out.push_str(line);
+        let Some(spec) = line
+            .trim_end()
+            .strip_prefix(START)
+            .and_then(|s| s.strip_suffix(" -->"))
+        else {
+            i += 1;
+            continue;
+        };
+        let block = parse_spec(spec).map_err(|e| format!("{}:{}: {e}", path.display(), i + 1))?;
+        let end = (i + 1..lines.len())
+            .find(|&j| lines[j].trim_end() == END)
+            .ok_or_else(|| format!("{}:{}: `{START}` without `{END}`", path.display(), i + 1))?;
+        let old: String = lines[i + 1..end].concat();
+        let new = block
+            .render(root)
+            .map_err(|e| format!("{}:{}: {e}", path.display(), i + 1))?;
+        if old != new {
+            stale.push(Stale {
+                file: path.to_owned(),
+                line: i + 1,
+                command: block.command.clone(),
+                expected: new.clone(),
+                found: old.clone(),
+            });
+        }
+        out.push_str(if check { &old } else { &new });
+        i = end;
+    }
+    if !check && !stale.is_empty() {
+        let temp = path.with_extension("md.tmp");
+        std::fs::write(&temp, &out).map_err(|e| format!("{}: {e}", temp.display()))?;
+        std::fs::rename(&temp, path).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    Ok(stale)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn specs_parse_with_options() {
+        let block = parse_spec("mpiexec -n 2 x | sorted | mask: \\d+ => N").unwrap();
+        assert_eq!(block.command, "mpiexec -n 2 x");
+        assert!(block.sorted);
+        assert_eq!(block.masks.len(), 2);
+        assert!(parse_spec("x | shuffled").is_err());
+        assert!(parse_spec("x | mask: (unclosed => y").is_err());
+    }
+
+    #[test]
+    fn blocks_are_rewritten_from_the_command_and_checked() {
+        let dir = std::env::temp_dir().join(format!("notes-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("n.md");
+        let marker = "<!-- run: printf 'b\\na 1.25 secs\\n' | sorted -->\n";
+        std::fs::write(
+            &file,
+            format!("# T\n{marker}```console\nold\n```\n{END}\ntail\n"),
+        )
+        .unwrap();
+        let stale = update_file(&file, &dir, true).unwrap();
+        assert_eq!(stale.len(), 1, "the old block is stale");
+        assert!(
+            std::fs::read_to_string(&file).unwrap().contains("old"),
+            "check does not write"
+        );
+        update_file(&file, &dir, false).unwrap();
+        let text = std::fs::read_to_string(&file).unwrap();
+        let expected = format!(
+            "# T\n{marker}```console\n$ printf 'b\\na 1.25 secs\\n'\na X.XXX secs\nb\n```\n{END}\ntail\n"
+        );
+        assert_eq!(text, expected);
+        assert!(
+            update_file(&file, &dir, true).unwrap().is_empty(),
+            "now up to date"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
