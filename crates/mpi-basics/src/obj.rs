@@ -26,10 +26,11 @@
 //! - collectives cannot be probed, so they move the lengths first (one
 //!   number per rank), then the bytes. [`scatter_obj`] scatters the lengths,
 //!   then all items' bytes in one *varcount* call (`MPI_Scatterv`), with the
-//!   counts and displacements computed from the lengths. [`bcast_obj`],
-//!   [`gather_obj`] and [`allgather_obj`] send each length together with the
-//!   first bytes of the value, so small values need a single call; the rest
-//!   of larger values follows in a second one (`MPI_Gatherv`, ...).
+//!   counts and displacements computed from the lengths; [`gather_obj`] does
+//!   the same the other way (`MPI_Gatherv`). [`bcast_obj`] and
+//!   [`allgather_obj`] send each length together with the first bytes of the
+//!   value, so small values need a single call; the rest of larger values
+//!   follows in a second one.
 //!
 //! # The typed fast path
 //!
@@ -418,8 +419,7 @@ pub fn recv_obj<T: DeserializeOwned + 'static>(
 /// A length that tells the other ranks "the root failed, no bytes follow".
 const FAILED: u64 = u64::MAX;
 
-/// Size of the first message of [`bcast_obj`], [`gather_obj`] and
-/// [`allgather_obj`] from each rank: the length (8 bytes), then up to 56
+/// Size of the first message of [`bcast_obj`] and [`allgather_obj`] from each rank: the length (8 bytes), then up to 56
 /// bytes of the value. A small value (a number, a short string) thus needs one
 /// collective call; a larger one needs a second for the rest of its bytes.
 const HEAD_BYTES: usize = 64;
@@ -598,25 +598,18 @@ fn read_head(head: &[u8]) -> (u64, &[u8]) {
     (len, &head[8..8 + carried.min(HEAD_BYTES - 8)])
 }
 
-/// Every rank's encoded value, gathered at `root` (or at every rank when
-/// `root` is `None`): the lengths, and at the collecting ranks the bytes of
-/// all values one after the other.
+/// Every rank's encoded value, gathered on every rank: the lengths, and the
+/// bytes of all values one after the other.
 ///
 /// Step 1 is an allgather of every rank's head (its length and first bytes),
 /// so every rank learns every length. Step 2 is needed only when some value
 /// is longer than a head, and every rank knows whether it is: the rest of the
-/// bytes, one block per rank (`MPI_Gatherv` / `MPI_Allgatherv`).
-fn gather_bytes(
-    comm: &impl Communicator,
-    root: Option<&Process>,
-    len: u64,
-    bytes: &[u8],
-) -> (Vec<u64>, Vec<u8>) {
+/// bytes, one block per rank (`MPI_Allgatherv`).
+fn allgather_bytes(comm: &impl Communicator, len: u64, bytes: &[u8]) -> (Vec<u64>, Vec<u8>) {
     let size = comm.size() as usize;
     let mut heads = vec![0u8; HEAD_BYTES * size];
     comm.all_gather_into(&head_of(len, bytes)[..], &mut heads[..]);
     let lens: Vec<u64> = heads.chunks(HEAD_BYTES).map(|h| read_head(h).0).collect();
-    let first = bytes.len().min(HEAD_BYTES - 8);
     let rest_counts: Vec<Count> = heads
         .chunks(HEAD_BYTES)
         .map(|h| match read_head(h) {
@@ -624,32 +617,14 @@ fn gather_bytes(
             (len, carried) => (len as usize - carried.len()) as Count,
         })
         .collect();
-    let collecting = root.is_none_or(|root| root.is_self());
-    let mut rests = vec![
-        0u8;
-        if collecting {
-            rest_counts.iter().map(|&c| c as usize).sum()
-        } else {
-            0
-        }
-    ];
-    if rest_counts.iter().any(|&c| c > 0) {
+    let mut rests = vec![0u8; rest_counts.iter().map(|&c| c as usize).sum()];
+    if !rests.is_empty() {
+        let first = bytes.len().min(HEAD_BYTES - 8);
         let displs = displacements(&rest_counts);
-        let counts = rest_counts.clone();
-        match root {
-            None => comm.all_gather_varcount_into(
-                &bytes[first..],
-                &mut PartitionMut::new(&mut rests[..], counts, displs),
-            ),
-            Some(root) if root.is_self() => root.gather_varcount_into_root(
-                &bytes[first..],
-                &mut PartitionMut::new(&mut rests[..], counts, displs),
-            ),
-            Some(root) => root.gather_varcount_into(&bytes[first..]),
-        }
-    }
-    if !collecting {
-        return (lens, Vec::new());
+        comm.all_gather_varcount_into(
+            &bytes[first..],
+            &mut PartitionMut::new(&mut rests[..], &rest_counts[..], displs),
+        );
     }
     // Each rank's bytes: the part its head carried, then its rest.
     let mut all = Vec::with_capacity(heads.len() + rests.len());
@@ -670,11 +645,27 @@ pub fn gather_obj<T: Serialize + DeserializeOwned + 'static>(
     value: &T,
 ) -> Result<Option<Vec<T>>> {
     let comm = root.as_communicator();
-    let (my_len, bytes, my_error) = encode_for_gather("gather", comm.rank(), value);
-    let (lens, all) = gather_bytes(comm, Some(root), my_len, &bytes);
+    let (me, size) = (comm.rank(), comm.size() as usize);
+    let (my_len, bytes, my_error) = encode_for_gather("gather", me, value);
+    // Step 1: every rank's length; step 2: every rank's bytes (MPI_Gatherv).
+    // (Only the root learns the lengths, so every rank takes part in step 2.)
     if root.is_self() {
+        let mut lens = vec![0u64; size];
+        root.gather_into_root(&my_len, &mut lens[..]);
+        let counts: Vec<Count> = lens
+            .iter()
+            .map(|&l| if l == FAILED { 0 } else { l as Count })
+            .collect();
+        let displs = displacements(&counts);
+        let mut all = vec![0u8; counts.iter().map(|&c| c as usize).sum()];
+        root.gather_varcount_into_root(
+            &bytes[..],
+            &mut PartitionMut::new(&mut all[..], counts, displs),
+        );
         decode_blocks("gather", &lens, &all).map(Some)
     } else {
+        root.gather_into(&my_len);
+        root.gather_varcount_into(&bytes[..]);
         my_error.map_or(Ok(None), Err)
     }
 }
@@ -685,7 +676,7 @@ pub fn allgather_obj<T: Serialize + DeserializeOwned + 'static>(
     value: &T,
 ) -> Result<Vec<T>> {
     let (my_len, bytes, _) = encode_for_gather("allgather", comm.rank(), value);
-    let (lens, all) = gather_bytes(comm, None, my_len, &bytes);
+    let (lens, all) = allgather_bytes(comm, my_len, &bytes);
     decode_blocks("allgather", &lens, &all)
 }
 
