@@ -200,7 +200,9 @@ impl Prepared {
 #[inline(always)]
 pub(crate) fn exp2_neg(y: f64) -> f64 {
     let x = 0.0 - y.min(EXP2_MAX);
-    let n = x.round_ties_even();
+    // Round to nearest (ties to even) without a rounding instruction, which
+    // plain x86-64 lacks: adding 1.5 · 2^52 leaves no bits below the units.
+    let n = (x + ROUND_MAGIC) - ROUND_MAGIC;
     let f = x - n;
     let mut p = EXP2_COEFFS[0];
     for c in &EXP2_COEFFS[1..] {
@@ -209,6 +211,7 @@ pub(crate) fn exp2_neg(y: f64) -> f64 {
     p * f64::from_bits((n + EXP_BIAS).to_bits() << 52)
 }
 
+const ROUND_MAGIC: f64 = 6_755_399_441_055_744.0;
 /// Past this, 2^(-y) would leave the normal doubles; such weights (< 1e-300)
 /// cannot change a result whose centre weight is 1.
 const EXP2_MAX: f64 = 1000.0;
@@ -231,54 +234,88 @@ const EXP2_COEFFS: [f64; 12] = [
     1.0,
 ];
 
-/// The portable loop: one output pixel at a time, planar and padded.
+/// Output pixels per step of the portable loop.
+const SCALAR_LANES: usize = 4;
+
+/// The portable loop, on any CPU: planar and padded like the SIMD kernels,
+/// and [`SCALAR_LANES`] adjacent output pixels per step, held in small arrays.
 ///
-/// Reading each window row as a slice (`&plane[start..start + win]`) leaves
-/// one bounds check per row instead of one per read.
+/// Four independent pixels give the CPU four chains of work to overlap (one
+/// pixel alone waits on its own square root and sums), and the compiler can
+/// pair the lanes in whatever vector registers the target has (SSE2, NEON).
+/// Reading each window row as a slice leaves one bounds check per row instead
+/// of one per read. The flavour is a compile-time parameter, so the inner
+/// loop has no test of it.
 fn scalar<const D: usize>(p: &Prepared, rows: Range<usize>, out: &mut [f64]) {
+    match &p.colour {
+        ColourWeight::Lut {
+            lut,
+            dist_scale,
+            max_bin,
+        } => scalar_rows::<D, false>(p, rows, out, |dist2| {
+            let bin = (dist2.sqrt() * dist_scale).min(*max_bin);
+            // SAFETY: `bin` is in 0..=bins-1 < 2^30 (`min` also turns a NaN
+            // into `max_bin`). The unchecked conversion is one instruction;
+            // `as` adds the saturation tests Rust defines for any float.
+            lut[unsafe { bin.to_int_unchecked::<u32>() } as usize]
+        }),
+        ColourWeight::Gauss { k } => {
+            scalar_rows::<D, true>(p, rows, out, |dist2| exp2_neg(dist2 * k))
+        }
+    }
+}
+
+fn scalar_rows<const D: usize, const EXACT: bool>(
+    p: &Prepared,
+    rows: Range<usize>,
+    out: &mut [f64],
+    colour: impl Fn(f64) -> f64,
+) {
+    const L: usize = SCALAR_LANES;
     let (w, win, stride) = (p.width, p.win, p.stride);
     let first = rows.start;
+    let no_mask = vec![1.0; stride];
+    let mask = p.column_mask.as_deref().unwrap_or(&no_mask);
     for r in rows {
-        for c in 0..w {
+        for c in (0..w).step_by(L) {
             let centre_at = (r + p.ext) * stride + c + p.ext;
-            let centre: [f64; D] = std::array::from_fn(|d| p.planes[d][centre_at]);
-            let mut total = [0.0; D];
-            let mut total_weight = 0.0;
+            let centre: [[f64; L]; D] =
+                std::array::from_fn(|d| std::array::from_fn(|l| p.planes[d][centre_at + l]));
+            let mut total = [[0.0; L]; D];
+            let mut total_weight = [0.0; L];
             for kr in p.window_rows(r) {
                 let start = (r + kr) * stride + c;
-                let row: [&[f64]; D] = std::array::from_fn(|d| &p.planes[d][start..start + win]);
+                // Lanes read up to L - 1 values past the window: the padding has room.
+                let row: [&[f64]; D] =
+                    std::array::from_fn(|d| &p.planes[d][start..start + win + L]);
                 let spatial = &p.spatial[kr * win..(kr + 1) * win];
-                let mask = p.column_mask.as_ref().map(|m| &m[c..c + win]);
+                let mask = &mask[c..c + win + L];
                 for kc in 0..win {
-                    let value: [f64; D] = std::array::from_fn(|d| row[d][kc]);
-                    // Squared distance summed channel by channel, in scikit-image's
-                    // order (Rust never fuses the multiply and the add).
-                    let mut dist2 = 0.0;
-                    for d in 0..D {
-                        let t = centre[d] - value[d];
-                        dist2 += t * t;
+                    for l in 0..L {
+                        let value: [f64; D] = std::array::from_fn(|d| row[d][kc + l]);
+                        // Squared distance summed channel by channel, in scikit-image's
+                        // order (Rust never fuses the multiply and the add).
+                        let mut dist2 = 0.0;
+                        for d in 0..D {
+                            let t = centre[d][l] - value[d];
+                            dist2 += t * t;
+                        }
+                        let mut weight = spatial[kc] * colour(dist2);
+                        if EXACT {
+                            weight *= mask[kc + l];
+                        }
+                        for d in 0..D {
+                            total[d][l] += value[d] * weight;
+                        }
+                        total_weight[l] += weight;
                     }
-                    let colour = match &p.colour {
-                        ColourWeight::Lut {
-                            lut,
-                            dist_scale,
-                            max_bin,
-                        } => lut[(dist2.sqrt() * dist_scale).min(*max_bin) as usize],
-                        ColourWeight::Gauss { k } => exp2_neg(dist2 * k),
-                    };
-                    let mut weight = spatial[kc] * colour;
-                    if let Some(mask) = mask {
-                        weight *= mask[kc];
-                    }
-                    for d in 0..D {
-                        total[d] += value[d] * weight;
-                    }
-                    total_weight += weight;
                 }
             }
-            let o = ((r - first) * w + c) * D;
-            for d in 0..D {
-                out[o + d] = total[d] / total_weight;
+            for l in 0..L.min(w - c) {
+                let o = ((r - first) * w + c + l) * D;
+                for d in 0..D {
+                    out[o + d] = total[d][l] / total_weight[l];
+                }
             }
         }
     }

@@ -539,13 +539,17 @@ fn filter(
             .flat_map(|p| &p[..dims])
             .copied()
     };
-    if colour_values().any(|v| !v.is_finite()) {
-        return Err(DenoiseError::Image(
-            "the image contains NaN or infinite values".into(),
-        ));
+    // One pass for the checks and the range (the filter needs max - min).
+    let (mut min, mut max) = (f64::INFINITY, f64::NEG_INFINITY);
+    for v in colour_values() {
+        if !v.is_finite() {
+            return Err(DenoiseError::Image(
+                "the image contains NaN or infinite values".into(),
+            ));
+        }
+        min = min.min(v);
+        max = max.max(v);
     }
-    let min = colour_values().fold(f64::INFINITY, f64::min);
-    let max = colour_values().fold(f64::NEG_INFINITY, f64::max);
     // Nothing to smooth (and scikit-image returns the input as it is).
     if w * h == 0 || min == max {
         return Ok(image.clone());
