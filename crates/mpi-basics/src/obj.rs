@@ -32,6 +32,25 @@
 //!   value, so small values need a single call; the rest of larger values
 //!   follows in a second one.
 //!
+//! ```no_run
+//! use mpi::traits::*;
+//! use mpi_basics::obj::{recv_obj, send_obj};
+//!
+//! let universe = mpi_basics::init();
+//! let world = universe.world();
+//! if world.rank() == 0 {
+//!     // Object messaging: any serde value, here a list of lists.
+//!     send_obj(&world.process_at_rank(1), &vec![vec![1, 2], vec![3]], 0)?;
+//!     // Typed: a slice of plain numbers goes as it is, no encoding.
+//!     world.process_at_rank(1).send(&[1.5f64, 2.5][..]);
+//! } else if world.rank() == 1 {
+//!     let (lists, status) = recv_obj::<Vec<Vec<i32>>>(&world.process_at_rank(0), 0)?;
+//!     let (numbers, _) = world.process_at_rank(0).receive_vec::<f64>();
+//!     println!("{lists:?} from rank {}, then {numbers:?}", status.source);
+//! }
+//! # Ok::<(), mpi_basics::obj::ObjError>(())
+//! ```
+//!
 //! # The typed fast path
 //!
 //! Encoding costs time, so for plain numbers and fixed-layout structs use

@@ -60,7 +60,7 @@ fn main() {
             assert_eq!((tag, count as usize), (LIST_TAG, list.len()));
             senders.insert(source);
             println!(
-                "Rank 0 received {list:?} from rank {source} with tag {tag}: {count} elements (error={ERROR})"
+                "Rank 0 received {list:?} from rank {source}, tag {tag}, count {count} (error={ERROR})"
             );
         }
         assert_eq!(
@@ -75,7 +75,7 @@ fn main() {
             assert_eq!(greeting, format!("Greetings from rank {}", st.source));
             assert_eq!(st.tag, GREETING_TAG);
             println!(
-                "Rank 0 received {greeting:?} from rank {} with tag {}: {} bytes (error={ERROR})",
+                "Rank 0 received {greeting:?} from rank {}, tag {}, {} bytes (error={ERROR})",
                 st.source, st.tag, st.bytes
             );
         }
