@@ -40,6 +40,7 @@ pub enum SimdPath {
 impl SimdPath {
     /// Every path this CPU can run, slowest first (always starts with `Scalar`).
     pub fn available() -> Vec<SimdPath> {
+        #[cfg_attr(not(target_arch = "x86_64"), allow(unused_mut))]
         let mut paths = vec![SimdPath::Scalar];
         #[cfg(target_arch = "x86_64")]
         {
@@ -204,10 +205,18 @@ pub(crate) fn exp2_neg(y: f64) -> f64 {
     // plain x86-64 lacks: adding 1.5 · 2^52 leaves no bits below the units.
     let n = (x + ROUND_MAGIC) - ROUND_MAGIC;
     let f = x - n;
-    let mut p = EXP2_COEFFS[0];
-    for c in &EXP2_COEFFS[1..] {
-        p = p * f + c;
-    }
+    // Estrin's scheme: the polynomial as pairs, pairs of pairs, …, so its
+    // multiplications can run side by side instead of in one long chain
+    // (Horner's rule would make each wait for the one before).
+    let a = &EXP2_COEFFS;
+    let (f2, q) = (f * f, |i: usize| a[i] + a[i + 1] * f);
+    let (f4, r0, r1, r2) = (
+        f2 * f2,
+        q(0) + q(2) * f2,
+        q(4) + q(6) * f2,
+        q(8) + q(10) * f2,
+    );
+    let p = (r0 + r1 * f4) + r2 * (f4 * f4);
     p * f64::from_bits((n + EXP_BIAS).to_bits() << 52)
 }
 
@@ -218,20 +227,20 @@ const EXP2_MAX: f64 = 1000.0;
 /// `n + EXP_BIAS` puts `n + 1023` into the low mantissa bits of a double;
 /// shifting those bits left by 52 gives the double 2^n.
 const EXP_BIAS: f64 = 1023.0 + 4_503_599_627_370_496.0;
-/// (ln 2)^i / i! for i = 11 down to 0 (Horner order).
+/// (ln 2)^i / i! for i = 0 to 11: the Taylor series of 2^f = exp(f ln 2).
 const EXP2_COEFFS: [f64; 12] = [
-    4.445_538_271_870_81e-10,
-    7.054_911_620_801_121e-9,
-    1.017_808_600_923_969_6e-7,
-    1.321_548_679_014_430_5e-6,
-    1.525_273_380_405_983_8e-5,
-    1.540_353_039_338_160_6e-4,
-    1.333_355_814_642_844_1e-3,
-    9.618_129_107_628_477e-3,
-    5.550_410_866_482_157_6e-2,
-    0.240_226_506_959_100_7,
-    std::f64::consts::LN_2,
     1.0,
+    std::f64::consts::LN_2,
+    0.240_226_506_959_100_7,
+    5.550_410_866_482_157_6e-2,
+    9.618_129_107_628_477e-3,
+    1.333_355_814_642_844_1e-3,
+    1.540_353_039_338_160_6e-4,
+    1.525_273_380_405_983_8e-5,
+    1.321_548_679_014_430_5e-6,
+    1.017_808_600_923_969_6e-7,
+    7.054_911_620_801_121e-9,
+    4.445_538_271_870_81e-10,
 ];
 
 /// Output pixels per step of the portable loop.
@@ -514,10 +523,14 @@ mod x86 {
         );
         let n = _mm512_roundscale_pd::<{ _MM_FROUND_TO_NEAREST_INT }>(x);
         let f = _mm512_sub_pd(x, n);
-        let mut poly = _mm512_set1_pd(EXP2_COEFFS[0]);
-        for c in &EXP2_COEFFS[1..] {
-            poly = _mm512_fmadd_pd(poly, f, _mm512_set1_pd(*c));
-        }
+        let a = EXP2_COEFFS.map(|c| _mm512_set1_pd(c));
+        let q = |i: usize| _mm512_fmadd_pd(a[i + 1], f, a[i]);
+        let f2 = _mm512_mul_pd(f, f);
+        let f4 = _mm512_mul_pd(f2, f2);
+        let r0 = _mm512_fmadd_pd(q(2), f2, q(0));
+        let r1 = _mm512_fmadd_pd(q(6), f2, q(4));
+        let r2 = _mm512_fmadd_pd(q(10), f2, q(8));
+        let poly = _mm512_fmadd_pd(r2, _mm512_mul_pd(f4, f4), _mm512_fmadd_pd(r1, f4, r0));
         _mm512_scalef_pd(poly, n)
     }
 
@@ -638,10 +651,14 @@ mod x86 {
         );
         let n = _mm256_round_pd::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(x);
         let f = _mm256_sub_pd(x, n);
-        let mut poly = _mm256_set1_pd(EXP2_COEFFS[0]);
-        for c in &EXP2_COEFFS[1..] {
-            poly = _mm256_fmadd_pd(poly, f, _mm256_set1_pd(*c));
-        }
+        let a = EXP2_COEFFS.map(|c| _mm256_set1_pd(c));
+        let q = |i: usize| _mm256_fmadd_pd(a[i + 1], f, a[i]);
+        let f2 = _mm256_mul_pd(f, f);
+        let f4 = _mm256_mul_pd(f2, f2);
+        let r0 = _mm256_fmadd_pd(q(2), f2, q(0));
+        let r1 = _mm256_fmadd_pd(q(6), f2, q(4));
+        let r2 = _mm256_fmadd_pd(q(10), f2, q(8));
+        let poly = _mm256_fmadd_pd(r2, _mm256_mul_pd(f4, f4), _mm256_fmadd_pd(r1, f4, r0));
         let two_n = _mm256_slli_epi64::<52>(_mm256_castpd_si256(_mm256_add_pd(
             n,
             _mm256_set1_pd(EXP_BIAS),
