@@ -518,7 +518,7 @@ pub fn scatter_obj<T: Serialize + DeserializeOwned + 'static>(
     let comm = root.as_communicator();
     let (root_rank, size) = (root.rank(), comm.size());
     let mut my_len = 0u64;
-    if comm.rank() == root_rank {
+    if root.is_self() {
         let encoded: Result<Vec<Vec<u8>>> = match &items {
             None => Err(ObjError::MissingRootValue {
                 op: "scatter",
@@ -529,9 +529,16 @@ pub fn scatter_obj<T: Serialize + DeserializeOwned + 'static>(
                 items: items.len(),
                 size,
             }),
-            Some(items) => items
-                .iter()
-                .map(|item| encode("scatter", root_rank, item))
+            // The root keeps its own item as it is: nothing to encode for it.
+            Some(items) => (0..size)
+                .zip(items)
+                .map(|(rank, item)| {
+                    if rank == root_rank {
+                        Ok(Vec::new())
+                    } else {
+                        encode("scatter", root_rank, item)
+                    }
+                })
                 .collect(),
         };
         // Step 1: each rank's length (FAILED for all if the root failed).
@@ -545,9 +552,10 @@ pub fn scatter_obj<T: Serialize + DeserializeOwned + 'static>(
         let counts: Vec<Count> = lens.iter().map(|&l| l as Count).collect();
         let displs = displacements(&counts);
         let all: Vec<u8> = parts.concat();
-        let mut mine = vec![0u8; my_len as usize];
-        root.scatter_varcount_into_root(&Partition::new(&all[..], counts, displs), &mut mine[..]);
-        // The root keeps its own item as it is.
+        root.scatter_varcount_into_root(
+            &Partition::new(&all[..], counts, displs),
+            &mut [0u8; 0][..],
+        );
         let mut items = items.expect("checked above");
         Ok(items.swap_remove(root_rank as usize))
     } else {

@@ -25,6 +25,7 @@ fn expected_checks(ranks: usize) -> Vec<String> {
         "scatter nested Vec (one empty)",
         "gather struct",
         "allgather String",
+        "collectives with the last rank as root",
         "gather and allgather short and long values",
         "reduce with closures, in rank order",
         "scatter with the wrong count is an error on every rank",

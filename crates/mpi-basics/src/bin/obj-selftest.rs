@@ -225,6 +225,27 @@ fn main() {
     assert_eq!(all, (0..size).map(|r| format!("r{r}")).collect::<Vec<_>>());
     ok(&world, "allgather String");
 
+    // Any rank can be the root: here the last one.
+    let last = world.process_at_rank(size - 1);
+    let is_last = rank == size - 1;
+    let items = is_last.then(|| (0..size).map(|r| format!("item {r}")).collect());
+    assert_eq!(scatter_obj(&last, items).unwrap(), format!("item {rank}"));
+    let gathered = gather_obj(&last, &(rank * 2)).unwrap();
+    assert_eq!(
+        gathered,
+        is_last.then(|| (0..size).map(|r| r * 2).collect())
+    );
+    assert_eq!(
+        bcast_obj(&last, is_last.then(|| photo(9))).unwrap(),
+        photo(9)
+    );
+    let joined = reduce_obj(&last, vec![rank], |mut a, b| {
+        a.extend(b);
+        a
+    });
+    assert_eq!(joined.unwrap(), is_last.then(|| (0..size).collect()));
+    ok(&world, "collectives with the last rank as root");
+
     // Short and long values together: 0, 50, 100, 150 bytes.
     let text = |r: Rank| "x".repeat(50 * r as usize);
     let all = allgather_obj(&world, &text(rank)).unwrap();
