@@ -314,8 +314,9 @@ pub fn run(args: &ScalingArgs) -> Result<(), String> {
         .map_err(|err| format!("cannot create {}: {err}", args.out_dir.display()))?;
 
     println!(
-        "Scaling study: pi with {} steps, best of {} runs, on a machine with {cores} cores",
-        args.steps, args.repeats
+        "Scaling study: pi with {} steps, {}, on a machine with {cores} cores",
+        args.steps,
+        best_of(args.repeats)
     );
     warn_if_busy();
     let steps = args.steps.to_string();
@@ -372,8 +373,8 @@ fn denoise(args: &ScalingArgs, bin_dir: &Path, cores: usize) -> Result<(), Strin
         return Ok(());
     };
     println!(
-        "\nScaling study: {NAME}, best of {} runs, on a machine with {cores} cores",
-        args.repeats
+        "\nScaling study: {NAME}, {}, on a machine with {cores} cores",
+        best_of(args.repeats)
     );
     let mut all_series = Vec::new();
     for schedule in ["static", "dynamic"] {
@@ -525,6 +526,15 @@ fn not_built(bin_dir: &Path, name: &str) -> String {
          (or pass --bin-dir)",
         bin_dir.join(name).display()
     )
+}
+
+/// "best of 3 runs", or "1 run".
+fn best_of(repeats: u32) -> String {
+    if repeats == 1 {
+        "1 run".to_owned()
+    } else {
+        format!("best of {repeats} runs")
+    }
 }
 
 /// The values sorted, each once.
