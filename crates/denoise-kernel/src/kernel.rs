@@ -341,10 +341,14 @@ mod x86 {
     //! block is near the left or right edge, Exact flavour only), so each
     //! combination compiles to its own loop with no test inside.
     //!
-    //! What costs time, measured on Zen 4: the square root and the gather from
-    //! the colour table (Skimage flavour), the polynomial (Exact flavour).
-    //! Computing a colour weight once per *pair* of pixels and reusing it for
-    //! both (the weight is symmetric) was slower: the extra stores cost more.
+    //! What costs time: in the Skimage flavour, the gather from the colour
+    //! table (a profile puts most samples on the instructions waiting for it),
+    //! then the square root; in the Exact flavour, the polynomial. Tried and
+    //! dropped, because they were slower here: computing a colour weight once
+    //! per *pair* of pixels and reusing it for both (the extra stores cost
+    //! more), reading the 8 table values with scalar loads instead of one
+    //! gather, and a fast reciprocal-square-root estimate (with an exactness
+    //! check) instead of the square root.
     //!
     //! The Skimage flavour never uses fused multiply-add, to keep scikit-image's
     //! bits: a fused d² differs in the last bit and can tip a pixel into the

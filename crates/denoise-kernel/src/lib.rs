@@ -18,7 +18,7 @@
 //! 1. *Skewed spatial weights.* scikit-image builds its spatial table on the
 //!    grid `-10..=9` (20 × 20 values for a 19-pixel window) but reads it as if
 //!    it were 19 wide. The weights are therefore off-centre and asymmetric: the
-//!    centre pixel gets weight 0.0037 instead of 1, and the result moves by up
+//!    centre pixel gets weight 0.0037 instead of 1, and the result moves by
 //!    up to 0.30 compared with a symmetric kernel.
 //! 2. *Coarse colour table.* The colour weight comes from a 10 000-bin table
 //!    indexed by `(distance * (bins / channels) / max) as int`, with an integer
@@ -34,8 +34,35 @@
 //! [`Flavour::Skimage`] to compare with Python.
 //!
 //! Both flavours return a constant image unchanged, and both run the same fast
-//! kernel (see the `kernel` module: planar zero-padded planes, SIMD over 8
-//! adjacent output pixels, chosen at run time; [`SimdPath`]).
+//! kernel (`src/kernel.rs`, whose comments explain each trick): planar,
+//! zero-padded planes; 8 adjacent output pixels per AVX-512 register (4 with
+//! AVX2, 4 in plain arrays on any other CPU), the path chosen at run time
+//! ([`SimdPath`]). The Skimage flavour gives the same bits on every path; the
+//! Exact flavour agrees to ~1e-16 (it may use fused multiply-add).
+//!
+//! Where we differ from scikit-image on purpose: an alpha channel (`LumaA`,
+//! `Rgba`) is passed through instead of entering the colour distance; `f32`
+//! images are filtered in `f64`; the default `sigma_color` is the standard
+//! deviation of the colour channels summed in plain order (numpy sums
+//! pairwise, so the last bits may differ).
+//!
+//! # Speed
+//!
+//! One 640×480 RGB photo, workshop parameters, one core of this project's
+//! machine (CPU time; `cargo run --release -p denoise-kernel --example
+//! cpu_time`): scikit-image 0.26 about 750 ms, the naive Rust port about
+//! 700 ms, the scalar fallback about 400 ms, AVX2 about 120 ms, AVX-512 about
+//! 110 ms for either flavour. `cargo bench -p denoise-kernel` compares them
+//! with imageproc's filter; `scripts/compare_skimage.py` times scikit-image
+//! on the same photo and checks the results agree.
+//!
+//! # Programs
+//!
+//! - `make-noisy [--count N] [--small] [--clean] [--force] [--output DIR]`:
+//!   the workshop's 100 noisy photos in `data/noisy/`, same bytes everywhere.
+//! - `bilateral IN OUT [--flavour skimage|exact] [--sigma-color S]
+//!   [--sigma-spatial S]`: one photo, printing `Took 0.041 seconds for IN`.
+//! - `psnr CLEAN IMAGE...`: how close each image is to the clean one, in dB.
 //!
 //! # API for the lessons
 //!
