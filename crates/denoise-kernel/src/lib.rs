@@ -309,13 +309,17 @@ impl FloatImage {
         }
     }
 
-    /// Converts any decoded image: gray stays gray, alpha stays alpha, other
-    /// formats become 8-bit RGB(A) first.
+    /// Converts any decoded image: gray stays gray, alpha stays alpha;
+    /// 16-bit and float images are reduced to 8 bits first.
     pub fn from_dynamic(image: &DynamicImage) -> FloatImage {
         match image {
             DynamicImage::ImageLuma8(i) => FloatImage::from_u8(i),
             DynamicImage::ImageLumaA8(i) => FloatImage::from_u8(i),
             DynamicImage::ImageRgb8(i) => FloatImage::from_u8(i),
+            i if i.color().channel_count() <= 2 && i.color().has_alpha() => {
+                FloatImage::from_u8(&i.to_luma_alpha8())
+            }
+            i if i.color().channel_count() == 1 => FloatImage::from_u8(&i.to_luma8()),
             i if i.color().has_alpha() => FloatImage::from_u8(&i.to_rgba8()),
             i => FloatImage::from_u8(&i.to_rgb8()),
         }
