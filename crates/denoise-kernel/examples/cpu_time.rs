@@ -15,7 +15,10 @@ use denoise_kernel::{BilateralParams, Flavour, FloatImage, SimdPath, bilateral_w
 
 /// User + system CPU time of the calling thread, in seconds.
 fn thread_cpu_seconds() -> f64 {
-    let stat = std::fs::read_to_string("/proc/thread-self/stat").expect("Linux /proc");
+    let Ok(stat) = std::fs::read_to_string("/proc/thread-self/stat") else {
+        eprintln!("error: this example reads CPU time from /proc/thread-self/stat (Linux only)");
+        std::process::exit(1)
+    };
     // Fields after the ")" closing the command name: state is field 3, utime 14, stime 15.
     let fields: Vec<&str> = stat[stat.rfind(')').unwrap() + 2..].split(' ').collect();
     let ticks: f64 = fields[11].parse::<f64>().unwrap() + fields[12].parse::<f64>().unwrap();
