@@ -59,14 +59,16 @@ fn main() {
     if sources.is_empty() {
         exit_usage(format!("no .jpg photos in {}", args.photos.display()));
     }
-    let photos: Vec<_> = sources
+    // Sizes from the file headers; a photo is decoded only when first needed.
+    let source_sizes: Vec<_> = sources
         .iter()
-        .map(|p| match image::open(p) {
-            Ok(img) => img.to_rgb8(),
-            Err(e) => exit_failure(format!("{}: cannot read image: {e}", p.display())),
+        .map(|p| {
+            image::image_dimensions(p).unwrap_or_else(|e| {
+                exit_failure(format!("{}: cannot read image: {e}", p.display()))
+            })
         })
         .collect();
-    let source_sizes: Vec<_> = photos.iter().map(|p| p.dimensions()).collect();
+    let mut photos: Vec<Option<image::RgbImage>> = vec![None; sources.len()];
     let sizes = if args.small { &SMALL_SIZES } else { &SIZES };
 
     create_dir(&args.output);
@@ -77,7 +79,14 @@ fn main() {
     let mut manifest = vec![MANIFEST_HEADER.to_string()];
     for index in 0..args.count {
         let plan = noisy::plan(index, &source_sizes, sizes);
-        let source = &photos[plan.source];
+        let source =
+            photos[plan.source].get_or_insert_with(|| match image::open(&sources[plan.source]) {
+                Ok(img) => img.to_rgb8(),
+                Err(e) => exit_failure(format!(
+                    "{}: cannot read image: {e}",
+                    sources[plan.source].display()
+                )),
+            });
         let name = format!("noisy_{index:03}.jpg");
         let source_name = sources[plan.source]
             .file_name()
