@@ -25,7 +25,7 @@ use denoise_mpi::{
 };
 use indicatif::ProgressBar;
 use mpi::Tag;
-use mpi::topology::SimpleCommunicator;
+use mpi::topology::{Process, SimpleCommunicator};
 use mpi::traits::*;
 use mpi_basics::obj::{bcast_obj, gather_obj};
 use pi_kernel::block_range;
@@ -105,6 +105,18 @@ fn run(args: &Args, world: &SimpleCommunicator) -> i32 {
     finish(&args.photos, &files, &reports)
 }
 
+/// Receives a `u64` from `source`, sleeping while it has not arrived: a
+/// blocking `receive` spins in MPICH, and with more ranks than cores that
+/// steals the CPU from the rank that is about to answer.
+fn receive_asleep(source: &Process) -> u64 {
+    loop {
+        if let Some((message, _)) = source.immediate_matched_probe() {
+            return message.matched_receive::<u64>().0;
+        }
+        sleep(Duration::from_micros(100));
+    }
+}
+
 /// Static: rank r denoises block r of the sorted list. No messages at all.
 fn static_schedule(world: &SimpleCommunicator, args: &PhotoArgs, files: &[String]) -> RankReport {
     let (rank, size) = (world.rank(), world.size());
@@ -149,7 +161,7 @@ fn dynamic_schedule(world: &SimpleCommunicator, args: &PhotoArgs, files: &[Strin
         let mut job = Job::new(args, Some(rank), ProgressBar::hidden());
         loop {
             root.send_with_tag(&u64::from(job.report.done), REQUEST);
-            let (index, _) = root.receive::<u64>();
+            let index = receive_asleep(&root);
             if index == STOP {
                 return job.report;
             }

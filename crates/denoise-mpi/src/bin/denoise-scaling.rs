@@ -42,9 +42,17 @@ struct Args {
     repeat: u32,
 }
 
+/// One measured run: wall seconds, the summary's idle seconds, CPU seconds.
+#[derive(Clone, Copy)]
+struct Timing {
+    wall: f64,
+    idle: f64,
+    cpu: f64,
+}
+
 fn main() {
     let args: Args = lesson_cli::parse_args();
-    let program = sibling("denoise-parallel");
+    let (serial, parallel) = (sibling("denoise-serial"), sibling("denoise-parallel"));
     let flavour = format!("{:?}", args.flavour).to_lowercase();
     let output = tempfile::tempdir().unwrap_or_else(|e| {
         lesson_cli::exit_failure(format!("cannot make a temporary folder: {e}"))
@@ -52,12 +60,44 @@ fn main() {
     let out = output
         .path()
         .to_str()
-        .expect("temporary folder names are UTF-8")
-        .to_owned();
+        .expect("temporary folder names are UTF-8");
     let input = args
         .input
         .to_str()
         .unwrap_or_else(|| lesson_cli::exit_usage("--input must be a UTF-8 path"));
+    let common = [
+        "--input",
+        input,
+        "--output",
+        out,
+        "--flavour",
+        &flavour,
+        "--quiet",
+    ];
+
+    // Every configuration: the serial program (ranks 0 here), then each rank
+    // count with each schedule.
+    let mut configs = vec![(0, "serial")];
+    for schedule in ["static", "dynamic"] {
+        configs.extend(args.ranks.iter().map(|&r| (r, schedule)));
+    }
+    // Rounds: each runs every configuration once, so that other work on the
+    // machine slows all of them alike; the fastest of the rounds counts.
+    let mut best: Vec<Option<Timing>> = vec![None; configs.len()];
+    for _ in 0..args.repeat {
+        for (i, &(ranks, schedule)) in configs.iter().enumerate() {
+            let mut command = if ranks == 0 {
+                std::process::Command::new(&serial)
+            } else {
+                mpiexec_command(&parallel, ranks as usize, &["--schedule", schedule])
+            };
+            command.args(common);
+            let t = time(command, &format!("{schedule} at {ranks} ranks"));
+            if best[i].is_none_or(|b| t.wall < b.wall) {
+                best[i] = Some(t);
+            }
+        }
+    }
 
     println!(
         "Photos: {input}, flavour {flavour}, best of {} run(s)",
@@ -67,78 +107,42 @@ fn main() {
         "{:>5}  {:<8} {:>9} {:>8} {:>10} {:>9} {:>8}",
         "ranks", "schedule", "wall (s)", "speedup", "efficiency", "idle (s)", "cpu (s)"
     );
-    // The serial program, for reference: what one rank costs without MPI.
+    let mut baseline = 0.0;
+    for (&(ranks, schedule), t) in configs.iter().zip(&best) {
+        let t = t.expect("every configuration ran");
+        if ranks == 0 {
+            println!("{:>5}  {schedule:<8} {:>9.2} {:>41.2}", "-", t.wall, t.cpu);
+            continue;
+        }
+        if ranks == args.ranks[0] {
+            baseline = t.wall * f64::from(ranks);
+        }
+        let speedup = baseline / t.wall;
+        let efficiency = speedup / f64::from(ranks);
+        println!(
+            "{ranks:>5}  {schedule:<8} {:>9.2} {speedup:>7.2}x {efficiency:>10.2} {:>9.2} {:>8.2}",
+            t.wall, t.idle, t.cpu
+        );
+    }
+}
+
+/// Runs a command to the end and times it; exits with its first error line if it fails.
+fn time(mut command: std::process::Command, what: &str) -> Timing {
     let (start, cpu_start) = (Instant::now(), children_cpu_secs());
-    let cli = [
-        "--input",
-        input,
-        "--output",
-        &out,
-        "--flavour",
-        &flavour,
-        "--quiet",
-    ];
-    let run = std::process::Command::new(sibling("denoise-serial"))
-        .args(cli)
-        .output();
-    match run {
-        Ok(run) if run.status.success() => {
-            let wall = start.elapsed().as_secs_f64();
-            let cpu = children_cpu_secs()
-                .zip(cpu_start)
-                .map_or(f64::NAN, |(b, a)| b - a);
-            println!("{:>5}  {:<8} {wall:>9.2} {:>41.2}", "-", "serial", cpu);
-        }
-        _ => lesson_cli::exit_failure("denoise-serial failed: run it alone to see why"),
+    let run = command
+        .output()
+        .unwrap_or_else(|e| lesson_cli::exit_failure(format!("cannot run {what}: {e}")));
+    let wall = start.elapsed().as_secs_f64();
+    let cpu = children_cpu_secs()
+        .zip(cpu_start)
+        .map_or(f64::NAN, |(b, a)| b - a);
+    if !run.status.success() {
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        let first = stderr.lines().next().unwrap_or("");
+        lesson_cli::exit_failure(format!("{what} failed: {first}"));
     }
-    for schedule in ["static", "dynamic"] {
-        let mut baseline = None;
-        for &ranks in &args.ranks {
-            let mut best: Option<(f64, f64, f64)> = None;
-            for _ in 0..args.repeat {
-                let cli = [
-                    "--input",
-                    input,
-                    "--output",
-                    &out,
-                    "--schedule",
-                    schedule,
-                    "--flavour",
-                    &flavour,
-                    "--quiet",
-                ];
-                let (start, cpu_start) = (Instant::now(), children_cpu_secs());
-                let run = mpiexec_command(&program, ranks as usize, &cli)
-                    .output()
-                    .unwrap_or_else(|e| {
-                        lesson_cli::exit_failure(format!("cannot run mpiexec: {e}"))
-                    });
-                let wall = start.elapsed().as_secs_f64();
-                let cpu = children_cpu_secs()
-                    .zip(cpu_start)
-                    .map_or(f64::NAN, |(b, a)| b - a);
-                let stdout = stdout_of(&run);
-                if !run.status.success() {
-                    let stderr = String::from_utf8_lossy(&run.stderr);
-                    lesson_cli::exit_failure(format!(
-                        "denoise-parallel at {ranks} ranks, {schedule} failed: {}",
-                        stderr.lines().next().unwrap_or("")
-                    ));
-                }
-                let idle = idle_secs(&stdout).unwrap_or(f64::NAN);
-                if best.is_none_or(|(w, _, _)| wall < w) {
-                    best = Some((wall, idle, cpu));
-                }
-            }
-            let (wall, idle, cpu) = best.expect("at least one run");
-            let base = *baseline.get_or_insert(wall * f64::from(args.ranks[0]));
-            let speedup = base / wall;
-            let efficiency = speedup / f64::from(ranks);
-            println!(
-                "{ranks:>5}  {schedule:<8} {wall:>9.2} {speedup:>7.2}x {efficiency:>10.2} {idle:>9.2} {cpu:>8.2}"
-            );
-        }
-    }
+    let idle = idle_secs(&stdout_of(&run)).unwrap_or(0.0);
+    Timing { wall, idle, cpu }
 }
 
 /// A program built beside this one (`target/release/NAME`).
