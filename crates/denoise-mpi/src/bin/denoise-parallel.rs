@@ -144,7 +144,7 @@ const REQUEST: Tag = 1;
 /// Dynamic: master/worker. Rank 0 hands out one photo at a time, to whichever
 /// rank asks, and denoises photos too.
 ///
-/// A worker sends rank 0 a request ("I am free; I have finished N photos")
+/// A worker sends rank 0 a request ("I am free; I have handled N photos")
 /// and receives a photo's index, or `STOP` when none is left.
 ///
 /// Rank 0 must answer at once, even in the middle of one of its own photos:
@@ -160,7 +160,8 @@ fn dynamic_schedule(world: &SimpleCommunicator, args: &PhotoArgs, files: &[Strin
         let root = world.process_at_rank(0);
         let mut job = Job::new(args, Some(rank), ProgressBar::hidden());
         loop {
-            root.send_with_tag(&u64::from(job.report.done), REQUEST);
+            let handled = job.report.done as usize + job.report.failures.len();
+            root.send_with_tag(&(handled as u64), REQUEST);
             let index = receive_asleep(&root);
             if index == STOP {
                 return job.report;
@@ -188,7 +189,7 @@ fn dynamic_schedule(world: &SimpleCommunicator, args: &PhotoArgs, files: &[Strin
         // The master: answer requests until every worker has been told to stop.
         // Poll every millisecond rather than block in a receive: MPICH's
         // blocking receive spins, and would take the core the helper needs.
-        let mut finished_by = vec![0; workers + 1];
+        let mut handled_by = vec![0; workers + 1];
         let mut stopped = 0;
         while stopped < workers {
             let Some((request, status)) = world
@@ -199,9 +200,9 @@ fn dynamic_schedule(world: &SimpleCommunicator, args: &PhotoArgs, files: &[Strin
                 continue;
             };
             let worker = status.source_rank();
-            let (finished, _) = request.matched_receive::<u64>();
-            bar.inc(finished - finished_by[worker as usize]);
-            finished_by[worker as usize] = finished;
+            let (handled, _) = request.matched_receive::<u64>();
+            bar.inc(handled - handled_by[worker as usize]);
+            handled_by[worker as usize] = handled;
             let reply = take().map_or(STOP, |index| index as u64);
             stopped += usize::from(reply == STOP);
             world.process_at_rank(worker).send(&reply);
