@@ -276,16 +276,36 @@ pub fn beyond_the_cores(rows: &[Row], cores: usize) -> Vec<&Row> {
         .collect()
 }
 
-/// Warns when other programs keep the machine busy (Linux's 1-minute load
-/// average): they compete with the study for the cores and disturb its times.
-fn warn_if_busy() {
-    let load = std::fs::read_to_string("/proc/loadavg")
-        .ok()
-        .and_then(|text| text.split_whitespace().next()?.parse::<f64>().ok());
-    if let Some(load) = load.filter(|&load| load > 0.5) {
+/// Warns when other programs keep the machine busy: they compete with the
+/// study for the cores and disturb its times. Linux counts each core's busy
+/// and idle time in `/proc/stat`; two readings half a second apart tell how
+/// many cores were busy meanwhile (the load average lags by minutes).
+fn warn_if_busy(cores: usize) {
+    fn busy_and_total() -> Option<(u64, u64)> {
+        let stat = std::fs::read_to_string("/proc/stat").ok()?;
+        let times: Vec<u64> = stat
+            .lines()
+            .next()?
+            .split_whitespace()
+            .skip(1) // "cpu"
+            .map(|n| n.parse().ok())
+            .collect::<Option<_>>()?;
+        let total: u64 = times.iter().take(8).sum();
+        let idle = times.get(3)? + times.get(4)?; // idle + iowait
+        Some((total - idle, total))
+    }
+    let Some((busy0, total0)) = busy_and_total() else {
+        return;
+    };
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let Some((busy1, total1)) = busy_and_total() else {
+        return;
+    };
+    let busy_cores = (busy1 - busy0) as f64 / (total1 - total0).max(1) as f64 * cores as f64;
+    if busy_cores > 0.25 {
         println!(
-            "Note: the machine is busy (load average {load:.1}): other programs compete \
-             for the cores, so these times are slower and noisier than on an idle machine."
+            "Note: other programs keep {busy_cores:.1} of the {cores} cores busy: they compete \
+             with the study, so these times are slower and noisier than on an idle machine."
         );
     }
 }
@@ -318,7 +338,7 @@ pub fn run(args: &ScalingArgs) -> Result<(), String> {
         args.steps,
         best_of(args.repeats)
     );
-    warn_if_busy();
+    warn_if_busy(cores);
     let steps = args.steps.to_string();
     let mut all_series = Vec::new();
     for &program in &sorted_unique(&args.programs) {
