@@ -6,6 +6,7 @@
 //! (bad input, exit status 2) or [`exit_failure`] (the work failed, status 1).
 
 use std::fmt::Display;
+use std::io::Write;
 use std::process::exit;
 
 use clap::Parser;
@@ -31,6 +32,11 @@ pub fn parse_args<T: Parser>() -> T {
             err.exit()
         }
         Err(err) => {
+            // Under `mpiexec -n 4` every rank parses the same bad command line:
+            // only the first rank says so, and all of them exit with status 2.
+            if launched_rank().is_some_and(|rank| rank != 0) {
+                exit(USAGE)
+            }
             let text = err.render().to_string();
             let first = text.lines().next().unwrap_or("error: bad arguments");
             exit_usage(first.trim_start_matches("error: "))
@@ -38,14 +44,29 @@ pub fn parse_args<T: Parser>() -> T {
     }
 }
 
+/// This process's rank as told by the MPI launcher (`PMI_RANK` from MPICH's
+/// `mpiexec`, `OMPI_COMM_WORLD_RANK` from Open MPI's), before MPI is started.
+fn launched_rank() -> Option<u32> {
+    ["PMI_RANK", "OMPI_COMM_WORLD_RANK"]
+        .iter()
+        .find_map(|name| std::env::var(name).ok()?.parse().ok())
+}
+
+/// Writes `error: MESSAGE` to stderr in one piece, so that lines from
+/// several ranks sharing one terminal do not interleave.
+fn print_error(message: impl Display) {
+    let line = format!("error: {message}\n");
+    let _ = std::io::stderr().write_all(line.as_bytes());
+}
+
 /// Prints `error: MESSAGE` on stderr and exits with status 2 (bad input).
 pub fn exit_usage(message: impl Display) -> ! {
-    eprintln!("error: {message}");
+    print_error(message);
     exit(USAGE)
 }
 
 /// Prints `error: MESSAGE` on stderr and exits with status 1 (the work failed).
 pub fn exit_failure(message: impl Display) -> ! {
-    eprintln!("error: {message}");
+    print_error(message);
     exit(1)
 }

@@ -109,3 +109,16 @@ fn bad_arguments_give_one_line_and_status_2() {
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
     }
 }
+
+#[test]
+fn bad_arguments_under_mpiexec_are_reported_once_and_every_rank_exits_2() {
+    let out = mpiexec(PI_MPI, 3, &["--steps", "abc"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let errors: Vec<&str> = stderr.lines().filter(|l| l.contains("error")).collect();
+    assert_eq!(
+        errors,
+        ["error: invalid value 'abc' for '--steps <N>': invalid digit found in string"],
+        "{stderr}"
+    );
+}
