@@ -25,6 +25,9 @@ fn main() {
     let universe = mpi_basics::init();
     let world = universe.world();
     let (rank, size) = (world.rank(), world.size());
+    // Ranks leave MPI_Init at different moments: start every clock together,
+    // or rank 0's time would miss work that others did before it started.
+    world.barrier();
     let start = Instant::now();
 
     // Decompose: this rank's contiguous block of the steps (sizes differ by at most one).
