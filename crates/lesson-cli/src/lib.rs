@@ -70,3 +70,26 @@ pub fn exit_failure(message: impl Display) -> ! {
     print_error(message);
     exit(1)
 }
+
+/// For the lessons' tests: what every program must do with a bad command line.
+pub mod testing {
+    use std::process::Command;
+
+    /// Runs `program args…` and asserts the lessons' rule for bad input: exit
+    /// status 2 and exactly one line on stderr, `error: …`, with no panic.
+    ///
+    /// # Panics
+    /// When the program breaks that rule (this is a test assertion).
+    pub fn assert_usage_error(program: &str, args: &[&str]) {
+        let out = Command::new(program)
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let context = format!("{program} {args:?}: {stderr}");
+        assert_eq!(out.status.code(), Some(2), "{context}");
+        assert_eq!(stderr.lines().count(), 1, "one line: {context}");
+        assert!(stderr.starts_with("error: "), "{context}");
+        assert!(!stderr.contains("panicked"), "{context}");
+    }
+}

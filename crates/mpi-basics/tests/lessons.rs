@@ -99,14 +99,7 @@ fn lessons_reject_arguments_with_one_line() {
         env!("CARGO_BIN_EXE_hello-p2p"),
         env!("CARGO_BIN_EXE_sum-p2p"),
     ] {
-        let out = std::process::Command::new(program)
-            .arg("--bogus")
-            .output()
-            .unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{program}: {stderr}");
-        assert_eq!(stderr.lines().count(), 1, "{program}: {stderr}");
-        assert!(stderr.starts_with("error: "), "{program}: {stderr}");
+        lesson_cli::testing::assert_usage_error(program, &["--bogus"]);
     }
 }
 

@@ -219,6 +219,42 @@ pub fn pi_line(num_steps: u64, pi: f64, secs: f64) -> String {
     format!("Pi with {num_steps} steps is {pi:.20} in {secs:.6} secs")
 }
 
+/// A line printed by [`pi_line`] (and the parallel programs' `… secs on 4 ranks`),
+/// read back: what the tests and tools check a run by.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PiReport {
+    pub steps: u64,
+    pub pi: f64,
+    pub secs: f64,
+    /// What ran it, after `secs on `: `4 ranks`, `2 threads`, `2 ranks x 2 threads`.
+    pub on: Option<String>,
+}
+
+impl PiReport {
+    /// Reads `Pi with N steps is P in T secs[ on WHO]`, with P to 20 decimals as
+    /// the workshop prints it; `None` for any other line.
+    pub fn parse(line: &str) -> Option<Self> {
+        let rest = line.strip_prefix("Pi with ")?;
+        let (steps, rest) = rest.split_once(" steps is ")?;
+        let (pi, rest) = rest.split_once(" in ")?;
+        let (secs, on) = rest.split_once(" secs")?;
+        let on = match on {
+            "" => None,
+            _ => Some(on.strip_prefix(" on ")?.to_owned()),
+        };
+        let decimals = pi.split_once('.').map(|(_, d)| d.len());
+        if decimals != Some(20) {
+            return None;
+        }
+        Some(Self {
+            steps: steps.parse().ok()?,
+            pi: pi.parse().ok()?,
+            secs: secs.parse().ok()?,
+            on,
+        })
+    }
+}
+
 unsafe extern "C" {
     /// The workshop's C loop (`c/pi.c`, built at -O3 by `build.rs`), for the benchmark.
     fn pi_c_loop(num_steps: i64, begin: i64, end: i64) -> f64;
@@ -332,6 +368,29 @@ mod tests {
             (fast_math - std::f64::consts::PI).abs() <= 1e-12,
             "{fast_math}"
         );
+    }
+
+    #[test]
+    fn pi_reports_read_back_what_pi_line_prints() {
+        let line = format!("{} on 3 ranks", pi_line(1000003, 3.25, 0.5));
+        let report = PiReport::parse(&line).unwrap();
+        assert_eq!(
+            report,
+            PiReport {
+                steps: 1000003,
+                pi: 3.25,
+                secs: 0.5,
+                on: Some("3 ranks".into())
+            }
+        );
+        assert_eq!(PiReport::parse(&pi_line(10, 3.0, 1.0)).unwrap().on, None);
+        for bad in [
+            "Pi with 10 steps is 3.25 in 0.5 secs",
+            "Pi with x steps is 3.00000000000000000000 in 1 secs",
+            "hello",
+        ] {
+            assert_eq!(PiReport::parse(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -2,6 +2,9 @@
 
 use std::process::Command;
 
+use lesson_cli::testing::assert_usage_error;
+use pi_kernel::PiReport;
+
 const PI: &str = env!("CARGO_BIN_EXE_pi");
 
 #[test]
@@ -13,11 +16,13 @@ fn both_kernels_print_the_workshop_line_with_pi_right() {
             .unwrap();
         assert!(out.status.success());
         let text = String::from_utf8(out.stdout).unwrap();
-        let rest = text.strip_prefix("Pi with 2000000 steps is ").expect(&text);
-        let (pi, time) = rest.trim_end().split_once(" in ").expect(&text);
-        assert!(time.ends_with(" secs"), "{text}");
-        let pi: f64 = pi.parse().unwrap();
-        assert!((pi - std::f64::consts::PI).abs() <= 1e-12, "{kernel}: {pi}");
+        let report = PiReport::parse(text.trim_end()).expect(&text);
+        assert_eq!((report.steps, report.on), (2000000, None), "{text}");
+        assert!(
+            (report.pi - std::f64::consts::PI).abs() <= 1e-12,
+            "{kernel}: {}",
+            report.pi
+        );
     }
 }
 
@@ -30,10 +35,6 @@ fn bad_arguments_give_one_line_and_status_2() {
         &["--kernel", "slow"],
         &["--bogus"],
     ] {
-        let out = Command::new(PI).args(args).output().unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
-        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
-        assert!(stderr.starts_with("error: "), "{args:?}: {stderr}");
+        assert_usage_error(PI, args);
     }
 }

@@ -3,6 +3,9 @@
 use std::f64::consts::PI;
 use std::process::Command;
 
+use lesson_cli::testing::assert_usage_error;
+use pi_kernel::PiReport;
+
 const PI_THREADS: &str = env!("CARGO_BIN_EXE_pi-threads");
 
 /// Runs pi-threads and returns pi and the thread count from its one line.
@@ -21,28 +24,15 @@ fn run_pi_threads(args: &[&str], steps: u64) -> (f64, usize) {
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 1, "one line: {text}");
     // Pi with 1000003 steps is 3.14159... in 0.000358 secs on 3 threads
-    let words: Vec<&str> = lines[0].split(' ').collect();
-    assert_eq!(words.len(), 12, "{text}");
-    assert_eq!(
-        words[..5],
-        ["Pi", "with", &steps.to_string(), "steps", "is"],
-        "{text}"
-    );
-    assert_eq!(
-        [words[6], words[8], words[9], words[11]],
-        ["in", "secs", "on", "threads"],
-        "{text}"
-    );
-    assert!(words[7].parse::<f64>().is_ok(), "time: {text}");
-    assert_eq!(
-        words[5].split_once('.').map(|(_, d)| d.len()),
-        Some(20),
-        "pi to 20 decimals: {text}"
-    );
-    (
-        words[5].parse().expect("pi is a number"),
-        words[10].parse().expect("thread count"),
-    )
+    let report =
+        PiReport::parse(lines[0]).unwrap_or_else(|| panic!("not the workshop line: {text}"));
+    assert_eq!(report.steps, steps, "{text}");
+    let on = report.on.unwrap_or_default();
+    let threads = on
+        .strip_suffix(" threads")
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("`on N threads`: {text}"));
+    (report.pi, threads)
 }
 
 #[test]
@@ -95,11 +85,6 @@ fn bad_arguments_give_one_line_and_status_2() {
         &["--steps", "0"],
         &["--bogus"],
     ] {
-        let out = Command::new(PI_THREADS).args(args).output().unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
-        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
-        assert!(stderr.starts_with("error: "), "{args:?}: {stderr}");
-        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert_usage_error(PI_THREADS, args);
     }
 }

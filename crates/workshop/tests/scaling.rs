@@ -125,11 +125,7 @@ fn bad_arguments_give_one_line_and_status_2() {
         &["scaling", "--bogus"],
         &["scale"],
     ] {
-        let out = Command::new(WORKSHOP).args(args).output().unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
-        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
-        assert!(stderr.starts_with("error: "), "{args:?}: {stderr}");
+        lesson_cli::testing::assert_usage_error(WORKSHOP, args);
     }
 }
 
