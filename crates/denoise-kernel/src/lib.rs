@@ -593,57 +593,52 @@ fn filter(
     let win = params.window();
     let ext = (win - 1) / 2;
 
-    let (prepared, offset) = match params.flavour {
+    // What the two flavours do differently: the offset, the colour weight,
+    // the spatial table, and whether out-of-image neighbours are left out.
+    let (offset, colour, spatial, leave_out_border) = match params.flavour {
         Flavour::Skimage => {
             // scikit-image shifts an image with negative values to start at 0.
             let offset = if min < 0.0 { min } else { 0.0 };
             let max_value = max - offset;
-            let (planes, stride) =
-                kernel::padded_planes(&image.data, (w, h, channels), dims, ext, offset);
             let colour = ColourWeight::Lut {
                 lut: skimage_colour_lut(params.bins, sigma_color, max_value),
                 // `bins / dims` is an integer division in scikit-image's Cython.
                 dist_scale: (params.bins / dims) as f64 / max_value,
                 max_bin: (params.bins - 1) as f64,
             };
-            let spatial = skimage_spatial_lut(win, params.sigma_spatial);
-            let p = Prepared {
-                width: w,
-                height: h,
-                dims,
-                win,
-                ext,
-                planes,
-                stride,
-                spatial,
+            (
+                offset,
                 colour,
-                column_mask: None,
-            };
-            (p, offset)
+                skimage_spatial_lut(win, params.sigma_spatial),
+                false,
+            )
         }
         Flavour::Exact => {
-            let (planes, stride) =
-                kernel::padded_planes(&image.data, (w, h, channels), dims, ext, 0.0);
             // exp(-d² / (2σ²)) = 2^(-d² · k): the kernel works in base 2.
             let colour = ColourWeight::Gauss {
                 k: std::f64::consts::LOG2_E / (2.0 * sigma_color * sigma_color),
             };
-            let spatial = exact_spatial_lut(win, params.sigma_spatial);
-            let column_mask = Some(kernel::column_mask(w, ext, stride));
-            let p = Prepared {
-                width: w,
-                height: h,
-                dims,
-                win,
-                ext,
-                planes,
-                stride,
-                spatial,
+            (
+                0.0,
                 colour,
-                column_mask,
-            };
-            (p, 0.0)
+                exact_spatial_lut(win, params.sigma_spatial),
+                true,
+            )
         }
+    };
+    let (planes, stride) = kernel::padded_planes(&image.data, (w, h, channels), dims, ext, offset);
+    let column_mask = leave_out_border.then(|| kernel::column_mask(w, ext, stride));
+    let prepared = Prepared {
+        width: w,
+        height: h,
+        dims,
+        win,
+        ext,
+        planes,
+        stride,
+        spatial,
+        colour,
+        column_mask,
     };
 
     let mut filtered = vec![0.0; w * h * dims];
