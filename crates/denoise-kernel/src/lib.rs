@@ -86,9 +86,11 @@
 //! assert_eq!((out.width, out.height), (4, 3));
 //! ```
 
+mod jpeg_check;
 mod kernel;
 pub mod naive;
 pub mod noisy;
+pub mod read;
 
 use std::fmt;
 use std::io::Write;
@@ -216,8 +218,10 @@ pub enum DenoiseError {
     Parameter(String),
     /// The image cannot be filtered (shape, NaN, channel count).
     Image(String),
-    /// Reading or writing a file failed; `path` names the file.
+    /// Reading a file failed (or it is not a whole photo); `path` names the file.
     File { path: PathBuf, message: String },
+    /// Writing an output failed; `path` names the output.
+    Write { path: PathBuf, message: String },
 }
 
 impl fmt::Display for DenoiseError {
@@ -225,6 +229,9 @@ impl fmt::Display for DenoiseError {
         match self {
             DenoiseError::Parameter(m) | DenoiseError::Image(m) => f.write_str(m),
             DenoiseError::File { path, message } => write!(f, "{}: {message}", path.display()),
+            DenoiseError::Write { path, message } => {
+                write!(f, "cannot write {}: {message}", path.display())
+            }
         }
     }
 }
@@ -234,7 +241,44 @@ impl std::error::Error for DenoiseError {}
 fn file_error(path: &Path, message: impl fmt::Display) -> DenoiseError {
     DenoiseError::File {
         path: path.to_owned(),
-        message: message.to_string(),
+        message: read::one_line(&message.to_string()),
+    }
+}
+
+fn write_error(path: &Path, message: impl fmt::Display) -> DenoiseError {
+    DenoiseError::Write {
+        path: path.to_owned(),
+        message: read::one_line(&message.to_string()),
+    }
+}
+
+/// The output formats, chosen by the file's extension.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutputFormat {
+    Png,
+    Jpeg,
+    /// Raw float64 little-endian, `H × W × C` (the reference data's format).
+    F64le,
+}
+
+impl OutputFormat {
+    /// The format `path`'s extension names (any case), or an error naming the
+    /// path: check it before any work, so a typo costs nothing.
+    pub fn of(path: &Path) -> Result<OutputFormat, DenoiseError> {
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        match ext.as_str() {
+            "png" => Ok(OutputFormat::Png),
+            "jpg" | "jpeg" => Ok(OutputFormat::Jpeg),
+            "f64le" => Ok(OutputFormat::F64le),
+            _ => Err(write_error(
+                path,
+                "unknown output format (name it .png, .jpg, .jpeg or .f64le)",
+            )),
+        }
     }
 }
 
@@ -327,10 +371,16 @@ impl FloatImage {
         }
     }
 
-    /// Reads a PNG or JPEG file.
+    /// Reads a PNG or JPEG file, strictly (see [`read`]), with the default
+    /// pixel limit ([`read::default_max_pixels`]).
     pub fn open(path: &Path) -> Result<FloatImage, DenoiseError> {
-        let image =
-            image::open(path).map_err(|e| file_error(path, format!("cannot read image: {e}")))?;
+        FloatImage::open_limited(path, read::default_max_pixels())
+    }
+
+    /// Reads a PNG or JPEG file of at most `max_pixels` pixels: by its
+    /// content whatever its name, refusing one that is cut short or corrupt.
+    pub fn open_limited(path: &Path, max_pixels: u64) -> Result<FloatImage, DenoiseError> {
+        let image = read::decode_file(path, max_pixels)?;
         Ok(FloatImage::from_dynamic(&image))
     }
 
@@ -399,23 +449,12 @@ impl FloatImage {
     /// The bytes go to a temporary file in the same folder, which is then
     /// renamed: a reader never sees a half-written file, even if we crash.
     pub fn save(&self, path: &Path) -> Result<(), DenoiseError> {
-        let ext = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .unwrap_or("")
-            .to_ascii_lowercase();
-        let bytes = match ext.as_str() {
-            "f64le" => self.to_f64le(),
-            "png" => encode(&self.to_dynamic(), image::ImageFormat::Png)
-                .map_err(|e| file_error(path, e))?,
-            "jpg" | "jpeg" => {
-                encode_jpeg(&self.to_dynamic(), 90).map_err(|e| file_error(path, e))?
-            }
-            _ => {
-                return Err(file_error(
-                    path,
-                    "unknown output format (use .png, .jpg or .f64le)",
-                ));
+        let bytes = match OutputFormat::of(path)? {
+            OutputFormat::F64le => self.to_f64le(),
+            OutputFormat::Png => encode(&self.to_dynamic(), image::ImageFormat::Png)
+                .map_err(|e| write_error(path, e))?,
+            OutputFormat::Jpeg => {
+                encode_jpeg(&self.to_dynamic(), 90).map_err(|e| write_error(path, e))?
             }
         };
         write_atomic(path, &bytes)
@@ -453,13 +492,13 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), DenoiseError> {
     #[cfg(unix)]
     builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
     let mut tmp = builder.tempfile_in(dir).map_err(|e| {
-        file_error(
+        write_error(
             path,
             format!("cannot create a file in {}: {e}", dir.display()),
         )
     })?;
-    tmp.write_all(bytes).map_err(|e| file_error(path, e))?;
-    tmp.persist(path).map_err(|e| file_error(path, e.error))?;
+    tmp.write_all(bytes).map_err(|e| write_error(path, e))?;
+    tmp.persist(path).map_err(|e| write_error(path, e.error))?;
     Ok(())
 }
 
@@ -626,7 +665,7 @@ fn filter(
             )
         }
     };
-    let (planes, stride) = kernel::padded_planes(&image.data, (w, h, channels), dims, ext, offset);
+    let (planes, stride) = kernel::padded_planes(&image.data, (w, h, channels), dims, ext, offset)?;
     let column_mask = leave_out_border.then(|| kernel::column_mask(w, ext, stride));
     let prepared = Prepared {
         width: w,
@@ -641,7 +680,7 @@ fn filter(
         column_mask,
     };
 
-    let mut filtered = vec![0.0; w * h * dims];
+    let mut filtered = read::try_vec(w * h * dims, 0.0)?;
     if parallel {
         filtered
             .par_chunks_mut(BAND_ROWS * w * dims)
@@ -655,7 +694,11 @@ fn filter(
     }
 
     // Put the filtered colour channels (shifted back) beside the untouched alpha.
-    let mut out = image.clone();
+    let mut out = FloatImage {
+        data: read::try_vec(image.data.len(), 0.0)?,
+        ..*image
+    };
+    out.data.copy_from_slice(&image.data);
     for (pixel, colour) in out
         .data
         .chunks_exact_mut(channels)
@@ -752,14 +795,31 @@ pub fn psnr(clean: &FloatImage, image: &FloatImage) -> Result<f64, DenoiseError>
     Ok(10.0 * (1.0 / mse).log10())
 }
 
+/// Whether two paths name the same file or folder: the same (device, inode),
+/// so a symlink, a hard link, `..` or a bind mount of it are all caught.
+/// False when either does not exist.
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        #[cfg(unix)]
+        (Ok(x), Ok(y)) => {
+            use std::os::unix::fs::MetadataExt;
+            (x.dev(), x.ino()) == (y.dev(), y.ino())
+        }
+        #[cfg(not(unix))]
+        (Ok(_), Ok(_)) => matches!((a.canonicalize(), b.canonicalize()), (Ok(x), Ok(y)) if x == y),
+        _ => false,
+    }
+}
+
 /// Denoises one photo with the workshop's parameters (`sigma_color = 0.1`,
 /// `sigma_spatial = 3`) on one core, and writes it: this is the body of the
 /// workshop's `loop(imgFiles)`.
 ///
-/// - `input`: a PNG or JPEG file.
+/// - `input`: a PNG or JPEG file of at most `max_pixels` pixels
+///   ([`read::default_max_pixels`] is the programs' default).
 /// - `output`: `.jpg`/`.jpeg`, `.png` or `.f64le` (raw float64, `H × W × C`);
 ///   written to a temporary file in the same folder and renamed, so it is never
-///   seen half-written. `output` must not be `input`.
+///   seen half-written. `output` must not be `input` (by any other name).
 ///
 /// Returns the time spent filtering (reading and writing excluded), as the
 /// workshop's `Took 0.041 seconds for noisy_000.jpg` line reports. Errors name
@@ -768,16 +828,19 @@ pub fn denoise_file(
     input: &Path,
     output: &Path,
     flavour: Flavour,
+    max_pixels: u64,
 ) -> Result<Duration, DenoiseError> {
-    let same = input == output
-        || matches!((input.canonicalize(), output.canonicalize()), (Ok(a), Ok(b)) if a == b);
-    if same {
-        return Err(file_error(
+    OutputFormat::of(output)?;
+    if input == output || same_file(input, output) {
+        return Err(write_error(
             output,
-            "the output would overwrite the input; choose another file",
+            format!(
+                "it is the same file as the input {}; choose another file",
+                input.display()
+            ),
         ));
     }
-    let image = FloatImage::open(input)?;
+    let image = FloatImage::open_limited(input, max_pixels)?;
     let start = Instant::now();
     let denoised = bilateral_image(&image, &BilateralParams::workshop(flavour))
         .map_err(|e| file_error(input, e))?;

@@ -136,7 +136,7 @@ fn denoising_brings_a_photo_closer_to_the_clean_one() {
     let noisy = dir.path().join("noisy/noisy_001.jpg");
     let clean = dir.path().join("clean/clean_001.png");
     let denoised = dir.path().join("denoised.png");
-    let took = denoise_file(&noisy, &denoised, Flavour::Exact).unwrap();
+    let took = denoise_file(&noisy, &denoised, Flavour::Exact, u64::MAX).unwrap();
     assert!(took.as_secs_f64() > 0.0);
     let clean_image = FloatImage::open(&clean).unwrap();
     let before = psnr(&clean_image, &FloatImage::open(&noisy).unwrap()).unwrap();
@@ -241,11 +241,12 @@ fn bilateral_writes_the_library_result_and_refuses_bad_input() {
         original,
         "the input is never overwritten"
     );
-    assert!(denoise_file(&input, &input, Flavour::Skimage).is_err());
+    assert!(denoise_file(&input, &input, Flavour::Skimage, u64::MAX).is_err());
     let missing = denoise_file(
         Path::new("nope.jpg"),
         &dir.path().join("o.jpg"),
         Flavour::Skimage,
+        u64::MAX,
     )
     .unwrap_err();
     assert!(missing.to_string().contains("nope.jpg"), "{missing}");

@@ -67,6 +67,10 @@ pub struct PhotoArgs {
     /// mpiexec it never is: mpiexec forwards it through a pipe)
     #[arg(long)]
     pub progress: bool,
+    /// Refuse a photo of more pixels than this (one error line; the others go
+    /// on) [default: what half of this machine's memory can filter]
+    #[arg(long, value_name = "N", default_value_t = denoise_kernel::read::default_max_pixels(), hide_default_value = true)]
+    pub max_pixels: u64,
 }
 
 /// Checks the folders and returns the photos to denoise: the names of the
@@ -243,12 +247,15 @@ impl<'a> Job<'a> {
     pub fn denoise(&mut self, name: &str) {
         let start = Instant::now();
         let (input, output) = (self.args.input.join(name), self.args.output.join(name));
-        let result = if input.metadata().is_ok_and(|m| m.len() == 0) {
-            Err("empty file (0 bytes), not a photo".to_owned())
-        } else {
-            // denoise_file writes to a temporary file and renames it when complete.
-            denoise_kernel::denoise_file(&input, &output, self.args.flavour.into()).map_err(reason)
-        };
+        // denoise_file refuses a photo that is empty, cut short, corrupt or too
+        // large, and writes to a temporary file that it renames when complete.
+        let result = denoise_kernel::denoise_file(
+            &input,
+            &output,
+            self.args.flavour.into(),
+            self.args.max_pixels,
+        )
+        .map_err(reason);
         let secs = start.elapsed().as_secs_f64();
         self.report.busy_secs += secs;
         match result {
@@ -482,6 +489,7 @@ mod tests {
             quiet: true,
             montage: None,
             progress: false,
+            max_pixels: u64::MAX,
         }
     }
 

@@ -461,3 +461,135 @@ fn progress_bar_only_when_asked_for_under_mpiexec() {
     assert!(stderr.contains("photos done (all ranks) ["), "{stderr}");
     assert!(stderr.contains("/3 "), "{stderr}");
 }
+
+/// The position just after a JPEG's start-of-scan header: where its
+/// compressed data begins.
+fn scan_start(jpeg: &[u8]) -> usize {
+    let sos = jpeg.windows(2).position(|w| w == [0xFF, 0xDA]).unwrap();
+    sos + 2 + usize::from(u16::from_be_bytes([jpeg[sos + 2], jpeg[sos + 3]]))
+}
+
+/// Only the regular files of a folder (the test puts a folder among them).
+fn regular_files_of(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    files_of_where(dir, |p| p.is_file())
+}
+
+fn files_of_where(dir: &Path, keep: impl Fn(&Path) -> bool) -> BTreeMap<String, Vec<u8>> {
+    fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| keep(p))
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_str().unwrap().to_owned(),
+                fs::read(&p).unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn cut_corrupt_huge_and_misnamed_photos_each_fail_with_their_reason() {
+    let input = photo_folder(4);
+    let dir = input.path();
+    // A larger photo to damage in several ways.
+    write_photo(&dir.join("big.jpg"), (160, 120), 99);
+    let big = fs::read(dir.join("big.jpg")).unwrap();
+    fs::remove_file(dir.join("big.jpg")).unwrap();
+    let data = scan_start(&big);
+    let cuts = [
+        ("cut_after_header.jpg", data + 20),
+        ("cut_half.jpg", big.len() / 2),
+        ("cut_near_end.jpg", big.len() - 100),
+    ];
+    for (name, at) in cuts {
+        fs::write(dir.join(name), &big[..at]).unwrap();
+    }
+    let mut overwritten = big.clone();
+    let middle = data + (big.len() - data) / 2;
+    for (i, b) in overwritten[middle..middle + 100].iter_mut().enumerate() {
+        *b = (i * 37 % 251) as u8; // no 0xFF: no marker, only wrong codes
+    }
+    fs::write(dir.join("overwritten.jpg"), &overwritten).unwrap();
+    // Only the headers, declaring 12000×12000 pixels (0x2EE0).
+    let mut huge = big[..data].to_vec();
+    let sof = huge.windows(2).position(|w| w == [0xFF, 0xC0]).unwrap();
+    huge[sof + 5..sof + 9].copy_from_slice(&[0x2E, 0xE0, 0x2E, 0xE0]);
+    fs::write(dir.join("huge.jpg"), &huge).unwrap();
+    // A PNG named .jpg is read by its content, like scikit-image does.
+    let png = tempfile::NamedTempFile::with_suffix(".png").unwrap();
+    write_photo(png.path(), (30, 20), 7);
+    fs::copy(png.path(), dir.join("really_a_png.jpg")).unwrap();
+
+    let bad = [
+        ("cut_after_header.jpg", "truncated JPEG data ("),
+        ("cut_half.jpg", "truncated JPEG data ("),
+        ("cut_near_end.jpg", "truncated JPEG data ("),
+        ("overwritten.jpg", "corrupt JPEG data ("),
+        (
+            "huge.jpg",
+            "12000x12000 pixels needs about 14.7 GB, over the limit 100000000 (--max-pixels)",
+        ),
+        ("noisy_002.jpg", "cannot write "),
+    ];
+    let limit = ["--max-pixels", "100000000"];
+    let reference = {
+        let out = TempDir::new().unwrap();
+        run_serial(dir, out.path(), &limit);
+        let mut files = files_of(out.path());
+        assert!(files.contains_key("really_a_png.jpg"), "{files:?}");
+        files.retain(|name, _| name.starts_with("noisy_") || name == "really_a_png.jpg");
+        files
+    };
+    assert_eq!(reference.len(), 5);
+
+    let check = |what: &str, run: &Output, output: &Path| {
+        let (stdout, stderr) = (stdout_of(run), text(&run.stderr));
+        let context = format!("{what}:\n{stdout}{stderr}");
+        assert_eq!(run.status.code(), Some(1), "{context}");
+        let mut expected = reference.clone();
+        expected.remove("noisy_002.jpg");
+        assert!(
+            regular_files_of(output) == expected,
+            "{what}: the good photos, byte for byte as serial makes them, and nothing else"
+        );
+        for (name, reason) in bad {
+            let line = format!("error: {name}: {reason}");
+            assert_eq!(
+                stderr.lines().filter(|l| l.starts_with(&line)).count(),
+                1,
+                "{name}: {context}"
+            );
+        }
+        let the_dir = output.join("noisy_002.jpg");
+        assert!(
+            stderr.contains(&format!(
+                "error: noisy_002.jpg: cannot write {}: Is a directory",
+                the_dir.display()
+            )),
+            "{context}"
+        );
+        assert!(
+            stderr.contains(
+                "error: 6 of 10 photos failed: cut_after_header.jpg, cut_half.jpg, \
+                 cut_near_end.jpg, huge.jpg, noisy_002.jpg, overwritten.jpg"
+            ),
+            "{context}"
+        );
+        assert!(!stderr.contains("panicked"), "{context}");
+    };
+    let fresh_output = || {
+        let out = TempDir::new().unwrap();
+        fs::create_dir(out.path().join("noisy_002.jpg")).unwrap();
+        out
+    };
+    let out = fresh_output();
+    check("serial", &run_serial(dir, out.path(), &limit), out.path());
+    for ranks in [1, 3] {
+        for schedule in ["static", "dynamic"] {
+            let out = fresh_output();
+            let run = run_parallel(ranks, schedule, dir, out.path(), &limit);
+            check(&format!("{ranks} ranks, {schedule}"), &run, out.path());
+        }
+    }
+}
