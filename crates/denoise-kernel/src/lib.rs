@@ -165,8 +165,15 @@ impl BilateralParams {
 
     /// The window size used: the given one, or scikit-image's rule.
     pub fn window(&self) -> usize {
-        self.win_size
-            .unwrap_or_else(|| 5.max(2 * (3.0 * self.sigma_spatial).ceil() as usize + 1))
+        // `as usize` saturates, and the sum saturates too: a huge sigma gives
+        // usize::MAX, which `check` refuses, never a wrapped small window.
+        self.win_size.unwrap_or_else(|| {
+            5.max(
+                ((3.0 * self.sigma_spatial).ceil() as usize)
+                    .saturating_mul(2)
+                    .saturating_add(1),
+            )
+        })
     }
 
     /// Checks every parameter; the error names the one that is wrong.
@@ -191,10 +198,14 @@ impl BilateralParams {
             ));
         }
         if self.window() > MAX_WINDOW {
-            return bad(format!(
-                "window of {} pixels is too large (at most {MAX_WINDOW})",
-                self.window()
-            ));
+            return bad(match self.win_size {
+                Some(w) => format!("win_size {w} is too large (at most {MAX_WINDOW} pixels)"),
+                None => format!(
+                    "sigma_spatial {:?} is too large: its window would be over {MAX_WINDOW} pixels wide (sigma_spatial at most {})",
+                    self.sigma_spatial,
+                    (MAX_WINDOW - 1) / 6
+                ),
+            });
         }
         if self.bins == 0 || self.bins > MAX_BINS {
             return bad(format!(

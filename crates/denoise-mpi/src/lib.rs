@@ -48,10 +48,11 @@ impl From<FlavourArg> for Flavour {
 /// The options both programs take.
 #[derive(clap::Args, Debug, Clone)]
 pub struct PhotoArgs {
-    /// Folder of noisy photos: every *.jpg file in it, sorted by name
+    /// Folder of noisy photos: every *.jpg and *.jpeg file in it, sorted by name
     #[arg(long, value_name = "DIR", default_value = DEFAULT_INPUT)]
     pub input: PathBuf,
-    /// Folder for the denoised photos, same file names (created if missing)
+    /// Folder for the denoised photos, same file names (created if missing;
+    /// photos already there are replaced)
     #[arg(long, value_name = "DIR", default_value = DEFAULT_OUTPUT)]
     pub output: PathBuf,
     /// Bilateral filter flavour
@@ -60,7 +61,8 @@ pub struct PhotoArgs {
     /// Print no per-file lines (errors, the total and the summary still print)
     #[arg(long)]
     pub quiet: bool,
-    /// Also write a before/after PNG of the first photo (noisy left, denoised right)
+    /// Also write a before/after PNG of the first photo (noisy left, denoised
+    /// right); replaced if it exists
     #[arg(long, value_name = "FILE.png")]
     pub montage: Option<PathBuf>,
     /// Draw the progress bar even when standard error is not a terminal (under
@@ -74,13 +76,18 @@ pub struct PhotoArgs {
 }
 
 /// Checks the folders and returns the photos to denoise: the names of the
-/// `*.jpg` files (any case) in the input folder, sorted. Creates the output
-/// folder if needed. The error is one line for the learner, without `error: `.
+/// `*.jpg` and `*.jpeg` files (any case) in the input folder, sorted. Creates
+/// the output folder (and the montage's) if needed. The error is one line for
+/// the learner, without `error: `.
 ///
 /// Refused: a missing input folder or one without photos (for the default
-/// folder, with the command that makes them), an output folder that cannot be
-/// written, and an output folder that *is* the input folder (also through a
-/// symlink or `..`): the results would overwrite the photos.
+/// folder, with the command that makes them), an output folder or montage
+/// location that cannot be written, and an output folder that *is* the input
+/// folder (the same device and inode: also through a symlink, `..` or a bind
+/// mount): the results would overwrite the photos.
+///
+/// A `*.jpg` symbolic link that leads nowhere (or in a loop) is listed, so
+/// that it fails with its reason instead of being skipped in silence.
 pub fn plan(args: &PhotoArgs) -> Result<Vec<String>, String> {
     let (input, output) = (&args.input, &args.output);
     let is_default = input == Path::new(DEFAULT_INPUT);
@@ -92,13 +99,8 @@ pub fn plan(args: &PhotoArgs) -> Result<Vec<String>, String> {
         }
     };
 
-    if let Some(m) = &args.montage
-        && !m.extension().is_some_and(|e| e.eq_ignore_ascii_case("png"))
-    {
-        return Err(format!(
-            "--montage {}: the montage is a PNG file, name it *.png",
-            m.display()
-        ));
+    if let Some(m) = &args.montage {
+        check_montage(m)?;
     }
 
     if !input.exists() {
@@ -116,8 +118,9 @@ pub fn plan(args: &PhotoArgs) -> Result<Vec<String>, String> {
         let path = entry.path();
         let is_jpg = path
             .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("jpg"));
-        if !is_jpg || !path.is_file() {
+            .is_some_and(|e| e.eq_ignore_ascii_case("jpg") || e.eq_ignore_ascii_case("jpeg"));
+        let broken_link = path.is_symlink() && fs::metadata(&path).is_err();
+        if !is_jpg || !(path.is_file() || broken_link) {
             continue; // other files and folders are not photos
         }
         match entry.file_name().into_string() {
@@ -131,7 +134,10 @@ pub fn plan(args: &PhotoArgs) -> Result<Vec<String>, String> {
         }
     }
     if files.is_empty() {
-        return Err(no_photos(&format!("no .jpg files in {}", input.display())));
+        return Err(no_photos(&format!(
+            "no .jpg or .jpeg files in {}",
+            input.display()
+        )));
     }
     files.sort();
 
@@ -140,11 +146,7 @@ pub fn plan(args: &PhotoArgs) -> Result<Vec<String>, String> {
     }
     fs::create_dir_all(output)
         .map_err(|e| format!("cannot create output folder {}: {e}", output.display()))?;
-    let same = match (input.canonicalize(), output.canonicalize()) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => false,
-    };
-    if same {
+    if denoise_kernel::same_file(input, output) {
         return Err(format!(
             "output folder {} is the input folder {}: the photos would be overwritten; choose another --output",
             output.display(),
@@ -152,12 +154,74 @@ pub fn plan(args: &PhotoArgs) -> Result<Vec<String>, String> {
         ));
     }
     // Try to write before starting the work: a read-only folder is one error, not 100.
+    probe_write(output)
+        .map_err(|e| format!("cannot write in output folder {}: {e}", output.display()))?;
+    Ok(files)
+}
+
+/// The montage must be a PNG, in a folder we can write to (created if
+/// needed), and not an existing folder: checked before the run, not after it.
+fn check_montage(montage: &Path) -> Result<(), String> {
+    let shown = montage.display();
+    if !montage
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("png"))
+    {
+        return Err(format!(
+            "--montage {shown}: the montage is a PNG file, name it *.png"
+        ));
+    }
+    if montage.is_dir() {
+        return Err(format!("--montage {shown}: is a folder, not a file"));
+    }
+    let folder = match montage.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    fs::create_dir_all(folder).map_err(|e| {
+        format!(
+            "--montage {shown}: cannot create folder {}: {e}",
+            folder.display()
+        )
+    })?;
+    probe_write(folder).map_err(|e| {
+        format!(
+            "--montage {shown}: cannot write in {}: {e}",
+            folder.display()
+        )
+    })
+}
+
+/// Creates and removes a temporary file in `folder`: can we write there?
+fn probe_write(folder: &Path) -> std::io::Result<()> {
     tempfile::Builder::new()
         .prefix(".")
         .suffix(".tmp")
-        .tempfile_in(output)
-        .map_err(|e| format!("cannot write in output folder {}: {e}", output.display()))?;
-    Ok(files)
+        .tempfile_in(folder)
+        .map(drop)
+}
+
+/// A file name as printed on one line: control characters (a newline in a
+/// name would split its `Took` line) are shown escaped, as `\n`.
+pub fn shown(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+/// `1 photo`, `2 photos`: a count and its noun, singular or plural.
+pub fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
 }
 
 /// One photo that could not be denoised, and why.
@@ -266,12 +330,17 @@ impl<'a> Job<'a> {
                         .process
                         .map(|r| format!("Process {r}: "))
                         .unwrap_or_default();
+                    let name = shown(name);
                     self.bar
                         .suspend(|| println!("{prefix}Took {secs:.3} seconds for {name}"));
                 }
             }
             Err(reason) => {
-                self.bar.suspend(|| eprintln!("error: {name}: {reason}"));
+                let line = format!("error: {}: {reason}\n", shown(name));
+                // One write, so that lines of ranks sharing stderr never mix.
+                let _ = self
+                    .bar
+                    .suspend(|| std::io::stderr().write_all(line.as_bytes()));
                 self.report.failures.push(Failure {
                     file: name.to_owned(),
                     rank: self.report.rank,
@@ -379,8 +448,9 @@ pub fn summary(reports: &[RankReport], files: usize, schedule: &str) -> String {
         .max_by(|a, b| a.busy_secs.total_cmp(&b.busy_secs))
         .expect("at least rank 0");
     let mut s = format!(
-        "Summary: {files} photos on {} ranks, {schedule} schedule\n",
-        reports.len()
+        "Summary: {} on {}, {schedule} schedule\n",
+        count(files, "photo"),
+        count(reports.len(), "rank")
     );
     for r in reports {
         let idle = busiest.busy_secs - r.busy_secs;
@@ -389,15 +459,17 @@ pub fn summary(reports: &[RankReport], files: usize, schedule: &str) -> String {
         } else {
             format!(", {} failed", r.failures.len())
         };
-        let photos = if r.done == 1 { "photo" } else { "photos" };
+
         let peak = r
             .peak_mib
             .map(|m| format!(", peak memory {m:.0} MiB"))
             .unwrap_or_default();
         let _ = writeln!(
             s,
-            "  rank {}: {} {photos} in {:.3} s (idle {idle:.3} s{peak}){failed}",
-            r.rank, r.done, r.busy_secs
+            "  rank {}: {} in {:.3} s (idle {idle:.3} s{peak}){failed}",
+            r.rank,
+            count(r.done as usize, "photo"),
+            r.busy_secs
         );
     }
     let idle: f64 = reports
@@ -415,7 +487,7 @@ pub fn summary(reports: &[RankReport], files: usize, schedule: &str) -> String {
     } else {
         let _ = writeln!(s, "Failures: {}", failures.len());
         for f in failures {
-            let _ = writeln!(s, "  {} (rank {}): {}", f.file, f.rank, f.reason);
+            let _ = writeln!(s, "  {} (rank {}): {}", shown(&f.file), f.rank, f.reason);
         }
     }
     s
@@ -440,11 +512,12 @@ pub fn finish(args: &PhotoArgs, files: &[String], reports: &[RankReport]) -> i32
         .collect();
     if !failed.is_empty() {
         failed.sort();
+        let names: Vec<String> = failed.iter().map(|f| shown(f)).collect();
         eprintln!(
-            "error: {} of {} photos failed: {}",
+            "error: {} of {} failed: {}",
             failed.len(),
-            files.len(),
-            failed.join(", ")
+            count(files.len(), "photo"),
+            names.join(", ")
         );
         status = 1;
     }
@@ -512,7 +585,7 @@ mod tests {
         fs::create_dir(input.join("folder.jpg")).unwrap();
         let output = dir.path().join("new/out");
         let files = plan(&args(&input, &output)).unwrap();
-        assert_eq!(files, ["A.JPG", "b.jpg", "c.Jpg"]);
+        assert_eq!(files, ["A.JPG", "b.jpg", "c.Jpg", "d.jpeg"]);
         assert!(output.is_dir(), "the output folder is created");
         assert!(
             fs::read_dir(&output).unwrap().next().is_none(),

@@ -344,7 +344,7 @@ fn unusable_folders_are_refused_on_every_rank_together() {
     let empty = tmp.path().join("empty");
     fs::create_dir(&empty).unwrap();
     fs::write(empty.join("photo.png"), b"not a jpg").unwrap();
-    assert_refused(&empty, &out, "no .jpg files in");
+    assert_refused(&empty, &out, "no .jpg or .jpeg files in");
     let input = photo_folder(1);
     let a_file = tmp.path().join("a_file");
     fs::write(&a_file, b"").unwrap();
@@ -591,5 +591,68 @@ fn cut_corrupt_huge_and_misnamed_photos_each_fail_with_their_reason() {
             let run = run_parallel(ranks, schedule, dir, out.path(), &limit);
             check(&format!("{ranks} ranks, {schedule}"), &run, out.path());
         }
+    }
+}
+
+#[test]
+fn odd_names_links_and_a_bad_montage_place_are_reported_not_skipped() {
+    let input = photo_folder(1);
+    let dir = input.path();
+    fs::copy(dir.join("noisy_000.jpg"), dir.join("photo.JPEG")).unwrap();
+    fs::copy(dir.join("noisy_000.jpg"), dir.join("two\nlines.jpg")).unwrap();
+    std::os::unix::fs::symlink(dir.join("nowhere.jpg"), dir.join("dangling.jpg")).unwrap();
+    std::os::unix::fs::symlink(dir.join("loop.jpg"), dir.join("loop.jpg")).unwrap();
+
+    let out = TempDir::new().unwrap();
+    let run = run_parallel(1, "static", dir, out.path(), &[]);
+    let (stdout, stderr) = (stdout_of(&run), text(&run.stderr));
+    assert_eq!(run.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("Summary: 5 photos on 1 rank, static"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(" for photo.JPEG\n"),
+        "*.jpeg counts: {stdout}"
+    );
+    assert!(
+        stdout.contains(" for two\\nlines.jpg\n"),
+        "the newline is escaped, the line whole: {stdout}"
+    );
+    assert!(
+        stderr.contains("error: dangling.jpg: broken symbolic link: "),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("error: loop.jpg: symbolic link loop"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("error: 2 of 5 photos failed: dangling.jpg, loop.jpg"),
+        "{stderr}"
+    );
+
+    // One photo, one rank: singular, and a montage place that cannot be a
+    // file is refused before any work.
+    let one = photo_folder(1);
+    let run = run_parallel(1, "dynamic", one.path(), out.path(), &[]);
+    let stdout = stdout_of(&run);
+    assert!(stdout.contains("Summary: 1 photo on 1 rank,"), "{stdout}");
+    assert!(stdout.contains("  rank 0: 1 photo in "), "{stdout}");
+    let folder = out.path().join("folder.png");
+    fs::create_dir(&folder).unwrap();
+    let under_a_file = out.path().join("noisy_000.jpg").join("m.png");
+    for montage in [folder, under_a_file] {
+        let run = run_serial(one.path(), out.path(), &["--montage", path(&montage)]);
+        let stderr = text(&run.stderr);
+        assert_eq!(
+            run.status.code(),
+            Some(2),
+            "{}: {stderr}",
+            montage.display()
+        );
+        assert!(stderr.starts_with("error: --montage "), "{stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(!text(&run.stdout).contains("Took"), "no work done");
     }
 }
