@@ -656,3 +656,37 @@ fn odd_names_links_and_a_bad_montage_place_are_reported_not_skipped() {
         assert!(!text(&run.stdout).contains("Took"), "no work done");
     }
 }
+
+/// Unmounts a bind mount when dropped, whatever the test did.
+struct BindMount(std::path::PathBuf);
+
+impl Drop for BindMount {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+    }
+}
+
+#[test]
+fn a_bind_mount_of_the_input_folder_is_refused_as_output() {
+    let input = photo_folder(2);
+    let tmp = TempDir::new().unwrap();
+    let mirror = tmp.path().join("mirror");
+    fs::create_dir(&mirror).unwrap();
+    let is_root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.trim_ascii() == b"0");
+    let mounted = is_root
+        && Command::new("mount")
+            .args(["--bind", path(input.path()), path(&mirror)])
+            .output()
+            .is_ok_and(|o| o.status.success());
+    if !mounted {
+        eprintln!("skipped: bind-mount test needs root and mount --bind (not available here)");
+        return;
+    }
+    let _unmount = BindMount(mirror.clone());
+    assert!(mirror.join("noisy_000.jpg").is_file(), "the mount works");
+    // Two names, one folder: the same (device, inode).
+    assert_refused(input.path(), &mirror, "is the input folder");
+}
