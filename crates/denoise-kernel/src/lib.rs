@@ -489,15 +489,46 @@ pub fn encode_jpeg(image: &DynamicImage, quality: u8) -> Result<Vec<u8>, image::
     Ok(bytes)
 }
 
-/// Writes `bytes` to a temporary file beside `path` (named `.*.tmp`, which git
-/// ignores), then renames it to `path`: the file appears whole or not at all.
+/// The prefix and suffix of our temporary files: `.denoise-XXXXXX.tmp`
+/// (git ignores `.*.tmp`). [`is_stale_temp_name`] recognises them.
+pub const TEMP_PREFIX: &str = ".denoise-";
+pub const TEMP_SUFFIX: &str = ".tmp";
+
+/// Whether a file name is one of our temporary files: `.denoise-XXXXXX.tmp`,
+/// or `.XXXXXX.tmp` as earlier versions named them (6 letters or digits).
+pub fn is_stale_temp_name(name: &str) -> bool {
+    let middle = name
+        .strip_prefix(TEMP_PREFIX)
+        .or_else(|| name.strip_prefix('.'))
+        .and_then(|n| n.strip_suffix(TEMP_SUFFIX));
+    middle.is_some_and(|m| m.len() == 6 && m.bytes().all(|b| b.is_ascii_alphanumeric()))
+}
+
+/// Held while a temporary file exists: [`hold_writes`] takes it to make sure
+/// none exists (after a signal, before the process exits).
+static WRITING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Waits until no [`write_atomic`] is in progress and keeps any new one from
+/// starting while the guard lives: then no temporary file of ours exists.
+/// A program that exits on a signal calls it first, so it leaves nothing behind.
+pub fn hold_writes() -> std::sync::MutexGuard<'static, ()> {
+    WRITING
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Writes `bytes` to a temporary file beside `path` (`.denoise-XXXXXX.tmp`),
+/// then renames it to `path`: the file appears whole or not at all. An
+/// existing `path` is replaced in one step.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), DenoiseError> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
+    // The temporary file exists only while this guard is held (see hold_writes).
+    let _writing = hold_writes();
     let mut builder = tempfile::Builder::new();
-    builder.prefix(".").suffix(".tmp");
+    builder.prefix(TEMP_PREFIX).suffix(TEMP_SUFFIX);
     // Temporary files are private (0600) by default; the result should be an
     // ordinary file, readable by all, like any other the user makes.
     #[cfg(unix)]

@@ -12,6 +12,7 @@ use std::fmt::Write as _;
 use std::fs;
 use std::io::{IsTerminal, Write as _};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use denoise_kernel::{DenoiseError, Flavour};
@@ -153,6 +154,14 @@ pub fn plan(args: &PhotoArgs) -> Result<Vec<String>, String> {
             input.display()
         ));
     }
+    let stale = remove_stale_temporary_files(output)?;
+    if stale > 0 {
+        println!(
+            "Removed {} that an interrupted run left in {}",
+            count(stale, "unfinished temporary file"),
+            output.display()
+        );
+    }
     // Try to write before starting the work: a read-only folder is one error, not 100.
     probe_write(output)
         .map_err(|e| format!("cannot write in output folder {}: {e}", output.display()))?;
@@ -195,8 +204,8 @@ fn check_montage(montage: &Path) -> Result<(), String> {
 /// Creates and removes a temporary file in `folder`: can we write there?
 fn probe_write(folder: &Path) -> std::io::Result<()> {
     tempfile::Builder::new()
-        .prefix(".")
-        .suffix(".tmp")
+        .prefix(denoise_kernel::TEMP_PREFIX)
+        .suffix(denoise_kernel::TEMP_SUFFIX)
         .tempfile_in(folder)
         .map(drop)
 }
@@ -222,6 +231,78 @@ pub fn count(n: usize, noun: &str) -> String {
     } else {
         format!("{n} {noun}s")
     }
+}
+
+/// Photos this process has denoised and written so far (for the line printed
+/// when a signal stops it).
+pub static DONE: AtomicUsize = AtomicUsize::new(0);
+
+/// On SIGINT (Ctrl-C) or SIGTERM, stop cleanly: wait for a write in progress
+/// to finish (so no temporary file is left), say how many photos were done,
+/// and exit with status 130 or 143, as a shell reports a process killed by
+/// that signal. `process` prefixes the line with `Process R: `; `total` is the
+/// number of photos, if this process knows it.
+///
+/// The signal is received by a thread of ours, not handled inside the signal
+/// handler (signal-hook), so it may take locks and print like any code.
+pub fn exit_cleanly_on_signals(process: Option<i32>, total: Option<usize>) {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) else {
+        return; // no handler: the default action (exit at once) stays
+    };
+    std::thread::spawn(move || {
+        let Some(signal) = signals.forever().next() else {
+            return;
+        };
+        let received = Instant::now();
+        let _no_temporary_file = denoise_kernel::hold_writes();
+        let (name, status) = if signal == SIGINT {
+            ("SIGINT", 130)
+        } else {
+            ("SIGTERM", 143)
+        };
+        let done = DONE.load(Ordering::SeqCst);
+        let done = match total {
+            Some(total) => format!("{done} of {}", count(total, "photo")),
+            None => count(done, "photo"),
+        };
+        let who = process
+            .map(|r| format!("Process {r}: "))
+            .unwrap_or_default();
+        let line = format!(
+            "error: {who}stopped by {name} with {done} done; no unfinished file left behind\n"
+        );
+        let _ = std::io::stdout().flush();
+        let _ = std::io::stderr().write_all(line.as_bytes());
+        if process.is_some() {
+            // mpiexec passes Ctrl-C to every rank at once, but kills the ranks
+            // still running (SIGKILL, which nobody can catch) as soon as one
+            // exits: give the others a moment to finish their writes too.
+            let waited = received.elapsed();
+            std::thread::sleep(std::time::Duration::from_millis(300).saturating_sub(waited));
+        }
+        std::process::exit(status);
+    });
+}
+
+/// Removes the temporary files a killed run left in `folder` (ours only:
+/// see `denoise_kernel::is_stale_temp_name`); returns how many.
+fn remove_stale_temporary_files(folder: &Path) -> Result<usize, String> {
+    let entries = fs::read_dir(folder)
+        .map_err(|e| format!("cannot read output folder {}: {e}", folder.display()))?;
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let stale = entry
+            .file_name()
+            .to_str()
+            .is_some_and(denoise_kernel::is_stale_temp_name);
+        if stale && entry.file_type().is_ok_and(|t| t.is_file()) {
+            fs::remove_file(entry.path())
+                .map_err(|e| format!("cannot remove stale {}: {e}", entry.path().display()))?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
 }
 
 /// One photo that could not be denoised, and why.
@@ -325,6 +406,7 @@ impl<'a> Job<'a> {
         match result {
             Ok(_filter_time) => {
                 self.report.done += 1;
+                DONE.fetch_add(1, Ordering::SeqCst);
                 if !self.args.quiet {
                     let prefix = self
                         .process

@@ -690,3 +690,123 @@ fn a_bind_mount_of_the_input_folder_is_refused_as_output() {
     // Two names, one folder: the same (device, inode).
     assert_refused(input.path(), &mirror, "is the input folder");
 }
+
+/// Starts `command` with its output piped, waits for its first `Took` line,
+/// sends it `signal`, and returns its exit status, stdout and stderr.
+fn interrupt_after_first_photo(
+    mut command: Command,
+    signal: &str,
+) -> (std::process::ExitStatus, String, String) {
+    use std::io::{BufRead, BufReader, Read};
+    use std::process::Stdio;
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut seen = String::new();
+    while !seen.contains("Took ") {
+        let mut line = String::new();
+        if stdout.read_line(&mut line).unwrap() == 0 {
+            break;
+        }
+        seen.push_str(&line);
+    }
+    let killed = Command::new("kill")
+        .args([signal, &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    stdout.read_to_string(&mut seen).unwrap();
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    (child.wait().unwrap(), seen, stderr)
+}
+
+/// The files whose names end in `.tmp` (ours are `.denoise-XXXXXX.tmp`).
+fn temporary_files(dir: &Path) -> Vec<String> {
+    fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect()
+}
+
+#[test]
+fn a_signal_mid_run_leaves_no_temporary_file_and_says_how_far_it_got() {
+    // Enough work that the run is still going when the first photo is done.
+    let input = TempDir::new().unwrap();
+    for i in 0..24 {
+        write_photo(&input.path().join(format!("p{i:02}.jpg")), (320, 240), i);
+    }
+    let out = TempDir::new().unwrap();
+    // A temporary file left by a killed run (SIGKILL cannot be caught) is
+    // removed at the start, and the run says so; a look-alike is not ours.
+    fs::write(out.path().join(".denoise-Ab12Cd.tmp"), b"").unwrap();
+    fs::write(out.path().join(".mine.tmp"), b"keep").unwrap();
+
+    let mut serial = Command::new(SERIAL);
+    serial.args(["--input", path(input.path()), "--output", path(out.path())]);
+    let (status, stdout, stderr) = interrupt_after_first_photo(serial, "-TERM");
+    assert_eq!(status.code(), Some(143), "{stdout}{stderr}");
+    assert!(
+        stdout.starts_with("Removed 1 unfinished temporary file that an interrupted run left in "),
+        "{stdout}"
+    );
+    let took = stdout.lines().filter(|l| l.starts_with("Took ")).count();
+    let done: usize = stderr
+        .strip_prefix("error: stopped by SIGTERM with ")
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{stderr}"));
+    assert_eq!(
+        stderr,
+        format!(
+            "error: stopped by SIGTERM with {done} of 24 photos done; no unfinished file left behind\n"
+        )
+    );
+    assert!((1..24).contains(&done), "stopped mid-run: {stdout}");
+    // A photo written in the very instant of the signal may miss its line
+    // (and the count), never the other way round.
+    let written = fs::read_dir(out.path()).unwrap().count() - 1;
+    assert!(
+        took <= done && (done..=done + 1).contains(&written),
+        "{took} {done} {written}"
+    );
+    assert_eq!(temporary_files(out.path()), [".mine.tmp"]);
+
+    // Under mpiexec, Ctrl-C reaches every rank: each one says how far it got,
+    // all of them end, and no temporary file is left.
+    let out = TempDir::new().unwrap();
+    let parallel = mpi_basics::launch::mpiexec_command(
+        PARALLEL,
+        2,
+        &[
+            "--input",
+            path(input.path()),
+            "--output",
+            path(out.path()),
+            "--schedule",
+            "dynamic",
+        ],
+    );
+    // (mpiexec's own status after Ctrl-C is its business: not checked.)
+    let (_, _, stderr) = interrupt_after_first_photo(parallel, "-INT");
+    for rank in 0..2 {
+        assert!(
+            stderr.contains(&format!("error: Process {rank}: stopped by SIGINT with ")),
+            "{stderr}"
+        );
+    }
+    assert!(
+        temporary_files(out.path()).is_empty(),
+        "{:?}",
+        temporary_files(out.path())
+    );
+}
