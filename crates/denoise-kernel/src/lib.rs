@@ -295,7 +295,8 @@ impl OutputFormat {
 
 /// A float64 image of `channels` interleaved values per pixel, row-major
 /// (`H × W × C`, as numpy stores it). If `has_alpha`, the last channel is
-/// alpha: it is carried through the filter unchanged.
+/// alpha: it is carried through the filter unchanged. `bits` is the depth
+/// of the file it came from (8 or 16), and the depth it is saved at.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FloatImage {
     pub width: usize,
@@ -303,6 +304,8 @@ pub struct FloatImage {
     pub channels: usize,
     pub has_alpha: bool,
     pub data: Vec<f64>,
+    /// Bits per sample when written to a file: 8, or 16 for PNG (from a 16-bit input).
+    pub bits: u8,
 }
 
 impl FloatImage {
@@ -320,6 +323,7 @@ impl FloatImage {
             channels,
             has_alpha,
             data,
+            bits: 8,
         };
         image.check()?;
         Ok(image)
@@ -363,16 +367,38 @@ impl FloatImage {
                 .iter()
                 .map(|&b| f64::from(b) * (1.0 / 255.0))
                 .collect(),
+            bits: 8,
         }
     }
 
-    /// Converts any decoded image: gray stays gray, alpha stays alpha;
-    /// 16-bit and float images are reduced to 8 bits first.
+    /// scikit-image's `img_as_float` of a 16-bit image: `value * (1/65535)`,
+    /// at full precision (saved again as 16 bits).
+    pub fn from_u16<P: Pixel<Subpixel = u16>>(image: &ImageBuffer<P, Vec<u16>>) -> FloatImage {
+        FloatImage {
+            width: image.width() as usize,
+            height: image.height() as usize,
+            channels: P::CHANNEL_COUNT as usize,
+            has_alpha: P::HAS_ALPHA,
+            data: image
+                .as_raw()
+                .iter()
+                .map(|&v| f64::from(v) * (1.0 / 65535.0))
+                .collect(),
+            bits: 16,
+        }
+    }
+
+    /// Converts any decoded image: gray stays gray, alpha stays alpha,
+    /// 16-bit stays 16-bit; float images are reduced to 8 bits first.
     pub fn from_dynamic(image: &DynamicImage) -> FloatImage {
         match image {
             DynamicImage::ImageLuma8(i) => FloatImage::from_u8(i),
             DynamicImage::ImageLumaA8(i) => FloatImage::from_u8(i),
             DynamicImage::ImageRgb8(i) => FloatImage::from_u8(i),
+            DynamicImage::ImageLuma16(i) => FloatImage::from_u16(i),
+            DynamicImage::ImageLumaA16(i) => FloatImage::from_u16(i),
+            DynamicImage::ImageRgb16(i) => FloatImage::from_u16(i),
+            DynamicImage::ImageRgba16(i) => FloatImage::from_u16(i),
             i if i.color().channel_count() <= 2 && i.color().has_alpha() => {
                 FloatImage::from_u8(&i.to_luma_alpha8())
             }
@@ -395,37 +421,45 @@ impl FloatImage {
         Ok(FloatImage::from_dynamic(&image))
     }
 
-    /// Back to 8 bits as scikit-image's `img_as_ubyte`: `round(v * 255)`,
-    /// clipped to 0..=255.
+    /// Back to integer samples as scikit-image's `img_as_ubyte` (or
+    /// `img_as_uint` when `bits` is 16): `round(v * max)`, clipped to `0..=max`.
     pub fn to_dynamic(&self) -> DynamicImage {
-        let bytes: Vec<u8> = self
-            .data
-            .iter()
-            .map(|&v| (v * 255.0).round_ties_even().clamp(0.0, 255.0) as u8)
-            .collect();
         let (w, h) = (self.width as u32, self.height as u32);
-        fn buffer<P: Pixel<Subpixel = u8>>(
-            w: u32,
-            h: u32,
-            bytes: Vec<u8>,
-        ) -> ImageBuffer<P, Vec<u8>> {
-            ImageBuffer::from_raw(w, h, bytes).expect("size checked by FloatImage::check")
-        }
-        match (self.channels, self.has_alpha) {
-            (1, _) => DynamicImage::ImageLuma8(buffer(w, h, bytes)),
-            (2, true) => DynamicImage::ImageLumaA8(buffer(w, h, bytes)),
-            (3, _) => DynamicImage::ImageRgb8(buffer(w, h, bytes)),
-            (4, true) => DynamicImage::ImageRgba8(buffer(w, h, bytes)),
-            // An unusual layout: keep the first three channels (or the first one).
-            (c, _) if c >= 3 => DynamicImage::ImageRgb8(buffer(
-                w,
-                h,
-                bytes.chunks(c).flat_map(|p| [p[0], p[1], p[2]]).collect(),
-            )),
-            (c, _) => {
-                DynamicImage::ImageLuma8(buffer(w, h, bytes.chunks(c).map(|p| p[0]).collect()))
+        if self.bits == 16 {
+            let samples =
+                self.samples(|v| (v * 65535.0).round_ties_even().clamp(0.0, 65535.0) as u16);
+            match samples {
+                (1, s) => DynamicImage::ImageLuma16(buffer(w, h, s)),
+                (2, s) => DynamicImage::ImageLumaA16(buffer(w, h, s)),
+                (3, s) => DynamicImage::ImageRgb16(buffer(w, h, s)),
+                (_, s) => DynamicImage::ImageRgba16(buffer(w, h, s)),
+            }
+        } else {
+            match self.samples(|v| (v * 255.0).round_ties_even().clamp(0.0, 255.0) as u8) {
+                (1, s) => DynamicImage::ImageLuma8(buffer(w, h, s)),
+                (2, s) => DynamicImage::ImageLumaA8(buffer(w, h, s)),
+                (3, s) => DynamicImage::ImageRgb8(buffer(w, h, s)),
+                (_, s) => DynamicImage::ImageRgba8(buffer(w, h, s)),
             }
         }
+    }
+
+    /// The samples converted by `convert`, in a layout an image file has:
+    /// gray, gray + alpha, RGB or RGBA. An unusual layout keeps its first
+    /// three channels (or its first one). Returns (channels, samples).
+    fn samples<S>(&self, convert: impl Fn(f64) -> S) -> (usize, Vec<S>) {
+        let keep = match (self.channels, self.has_alpha) {
+            (1, _) | (2, true) | (3, _) | (4, true) => self.channels,
+            (c, _) if c >= 3 => 3,
+            _ => 1,
+        };
+        let samples = self
+            .data
+            .chunks_exact(self.channels)
+            .flat_map(|p| &p[..keep])
+            .map(|&v| convert(v))
+            .collect();
+        (keep, samples)
     }
 
     /// The raw result, as in `data/reference/`: float64 little-endian, H × W × C.
@@ -478,12 +512,18 @@ fn encode(image: &DynamicImage, format: image::ImageFormat) -> Result<Vec<u8>, i
     Ok(bytes.into_inner())
 }
 
-/// JPEG bytes at the given quality (JPEG has no alpha: it is dropped).
+fn buffer<P: Pixel>(w: u32, h: u32, samples: Vec<P::Subpixel>) -> ImageBuffer<P, Vec<P::Subpixel>> {
+    ImageBuffer::from_raw(w, h, samples).expect("size checked by FloatImage::check")
+}
+
+/// JPEG bytes at the given quality (JPEG has 8 bits and no alpha: 16-bit
+/// samples are cut to 8 bits, alpha is dropped).
 pub fn encode_jpeg(image: &DynamicImage, quality: u8) -> Result<Vec<u8>, image::ImageError> {
     let mut bytes = Vec::new();
     let encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, quality);
     match image {
         DynamicImage::ImageLuma8(i) => i.write_with_encoder(encoder)?,
+        i if i.color().channel_count() <= 2 => i.to_luma8().write_with_encoder(encoder)?,
         i => i.to_rgb8().write_with_encoder(encoder)?,
     }
     Ok(bytes)
@@ -864,14 +904,14 @@ pub fn same_file(a: &Path, b: &Path) -> bool {
 ///   seen half-written. `output` must not be `input` (by any other name).
 ///
 /// Returns the time spent filtering (reading and writing excluded), as the
-/// workshop's `Took 0.041 seconds for noisy_000.jpg` line reports. Errors name
-/// the file.
+/// workshop's `Took 0.041 seconds for noisy_000.jpg` line reports, and
+/// whether a 16-bit photo was cut to 8 bits (JPEG output). Errors name the file.
 pub fn denoise_file(
     input: &Path,
     output: &Path,
     flavour: Flavour,
     max_pixels: u64,
-) -> Result<Duration, DenoiseError> {
+) -> Result<Denoised, DenoiseError> {
     OutputFormat::of(output)?;
     if input == output || same_file(input, output) {
         return Err(write_error(
@@ -886,7 +926,25 @@ pub fn denoise_file(
     let start = Instant::now();
     let denoised = bilateral_image(&image, &BilateralParams::workshop(flavour))
         .map_err(|e| file_error(input, e))?;
-    let took = start.elapsed();
+    let filter_time = start.elapsed();
     denoised.save(output)?;
-    Ok(took)
+    Ok(Denoised {
+        filter_time,
+        cut_to_8_bits: cuts_to_8_bits(&denoised, output),
+    })
+}
+
+/// What [`denoise_file`] did.
+#[derive(Clone, Copy, Debug)]
+pub struct Denoised {
+    /// Time spent filtering (reading and writing excluded).
+    pub filter_time: Duration,
+    /// The input had 16 bits per sample and the output is a JPEG (8 bits).
+    pub cut_to_8_bits: bool,
+}
+
+/// Whether saving `image` to `output` loses precision: a 16-bit image
+/// written as JPEG, which holds 8 bits per sample.
+pub fn cuts_to_8_bits(image: &FloatImage, output: &Path) -> bool {
+    image.bits > 8 && matches!(OutputFormat::of(output), Ok(OutputFormat::Jpeg))
 }

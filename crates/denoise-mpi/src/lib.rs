@@ -404,9 +404,18 @@ impl<'a> Job<'a> {
         let secs = start.elapsed().as_secs_f64();
         self.report.busy_secs += secs;
         match result {
-            Ok(_filter_time) => {
+            Ok(denoised) => {
                 self.report.done += 1;
                 DONE.fetch_add(1, Ordering::SeqCst);
+                if denoised.cut_to_8_bits {
+                    let line = format!(
+                        "note: {}: 16-bit photo written as JPEG, which holds 8 bits: cut to 8 bits\n",
+                        shown(name)
+                    );
+                    let _ = self
+                        .bar
+                        .suspend(|| std::io::stderr().write_all(line.as_bytes()));
+                }
                 if !self.args.quiet {
                     let prefix = self
                         .process

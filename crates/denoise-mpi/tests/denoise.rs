@@ -520,6 +520,13 @@ fn cut_corrupt_huge_and_misnamed_photos_each_fail_with_their_reason() {
     let png = tempfile::NamedTempFile::with_suffix(".png").unwrap();
     write_photo(png.path(), (30, 20), 7);
     fs::copy(png.path(), dir.join("really_a_png.jpg")).unwrap();
+    // A 16-bit PNG (named .jpg): denoised, and the JPEG written says it is 8-bit.
+    let sixteen = image::ImageBuffer::from_fn(24, 16, |x, y| {
+        image::Luma([(x * 2000 + y * 1500 + (x * y) % 97) as u16])
+    });
+    image::DynamicImage::ImageLuma16(sixteen)
+        .save_with_format(dir.join("sixteen_bit.jpg"), image::ImageFormat::Png)
+        .unwrap();
 
     let bad = [
         ("cut_after_header.jpg", "truncated JPEG data ("),
@@ -538,10 +545,12 @@ fn cut_corrupt_huge_and_misnamed_photos_each_fail_with_their_reason() {
         run_serial(dir, out.path(), &limit);
         let mut files = files_of(out.path());
         assert!(files.contains_key("really_a_png.jpg"), "{files:?}");
-        files.retain(|name, _| name.starts_with("noisy_") || name == "really_a_png.jpg");
+        files.retain(|name, _| {
+            name.starts_with("noisy_") || name == "really_a_png.jpg" || name == "sixteen_bit.jpg"
+        });
         files
     };
-    assert_eq!(reference.len(), 5);
+    assert_eq!(reference.len(), 6);
 
     let check = |what: &str, run: &Output, output: &Path| {
         let (stdout, stderr) = (stdout_of(run), text(&run.stderr));
@@ -561,6 +570,10 @@ fn cut_corrupt_huge_and_misnamed_photos_each_fail_with_their_reason() {
                 "{name}: {context}"
             );
         }
+        assert!(
+            stderr.contains("note: sixteen_bit.jpg: 16-bit photo written as JPEG, which holds 8 bits: cut to 8 bits\n"),
+            "{context}"
+        );
         let the_dir = output.join("noisy_002.jpg");
         assert!(
             stderr.contains(&format!(
@@ -571,7 +584,7 @@ fn cut_corrupt_huge_and_misnamed_photos_each_fail_with_their_reason() {
         );
         assert!(
             stderr.contains(
-                "error: 6 of 10 photos failed: cut_after_header.jpg, cut_half.jpg, \
+                "error: 6 of 11 photos failed: cut_after_header.jpg, cut_half.jpg, \
                  cut_near_end.jpg, huge.jpg, noisy_002.jpg, overwritten.jpg"
             ),
             "{context}"

@@ -11,7 +11,8 @@ use std::time::Instant;
 
 use clap::Parser;
 use denoise_kernel::{
-    BilateralParams, Flavour, FloatImage, OutputFormat, bilateral_image, read, same_file,
+    BilateralParams, Flavour, FloatImage, OutputFormat, bilateral_image, cuts_to_8_bits, read,
+    same_file,
 };
 use lesson_cli::{exit_failure, exit_usage, parse_args};
 
@@ -70,5 +71,11 @@ fn main() {
     denoised
         .save(&args.output)
         .unwrap_or_else(|e| exit_failure(e));
+    if cuts_to_8_bits(&denoised, &args.output) {
+        eprintln!(
+            "note: {}: JPEG holds 8 bits per sample: the 16-bit result is cut to 8 bits (name it .png to keep 16)",
+            args.output.display()
+        );
+    }
     println!("Took {took:.3} seconds for {}", args.input.display());
 }
