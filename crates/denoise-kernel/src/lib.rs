@@ -672,8 +672,34 @@ pub fn bilateral_par(
 /// large enough that task overhead is nothing next to the filtering.
 const BAND_ROWS: usize = 4;
 
+/// Filters on one core like [`bilateral_image`], but takes the image and
+/// writes the result into its own buffer: one float64 copy of the photo less
+/// (the programs' path; peak about half of the borrowing version's).
+pub fn bilateral_owned(
+    image: FloatImage,
+    params: &BilateralParams,
+) -> Result<FloatImage, DenoiseError> {
+    filter_owned(image, params, SimdPath::best(), false)
+}
+
 fn filter(
     image: &FloatImage,
+    params: &BilateralParams,
+    path: SimdPath,
+    parallel: bool,
+) -> Result<FloatImage, DenoiseError> {
+    let mut copy = FloatImage {
+        data: read::try_vec(image.data.len(), 0.0)?,
+        ..*image
+    };
+    copy.data.copy_from_slice(&image.data);
+    filter_owned(copy, params, path, parallel)
+}
+
+/// The filter, writing into `image`'s own buffer: once the padded planes are
+/// made, the input values are no longer read (only alpha, which stays put).
+fn filter_owned(
+    mut image: FloatImage,
     params: &BilateralParams,
     path: SimdPath,
     parallel: bool,
@@ -706,7 +732,7 @@ fn filter(
     }
     // Nothing to smooth (and scikit-image returns the input as it is).
     if w * h == 0 || min == max {
-        return Ok(image.clone());
+        return Ok(image);
     }
     let sigma_color = params
         .sigma_color
@@ -762,35 +788,48 @@ fn filter(
         column_mask,
     };
 
-    let mut filtered = read::try_vec(w * h * dims, 0.0)?;
+    // Without alpha the result has the input's layout: write it in place.
+    // With alpha, filter into a buffer of the colour channels and copy back.
+    let in_place = channels == dims;
+    let mut filtered = if in_place {
+        Vec::new()
+    } else {
+        read::try_vec(w * h * dims, 0.0)?
+    };
+    let out: &mut [f64] = if in_place {
+        &mut image.data
+    } else {
+        &mut filtered
+    };
     if parallel {
-        filtered
-            .par_chunks_mut(BAND_ROWS * w * dims)
+        out.par_chunks_mut(BAND_ROWS * w * dims)
             .enumerate()
             .for_each(|(band, out)| {
                 let first = band * BAND_ROWS;
                 prepared.run(first..first + out.len() / (w * dims), out, path);
             });
     } else {
-        prepared.run(0..h, &mut filtered, path);
+        prepared.run(0..h, out, path);
     }
+    drop(prepared);
 
-    // Put the filtered colour channels (shifted back) beside the untouched alpha.
-    let mut out = FloatImage {
-        data: read::try_vec(image.data.len(), 0.0)?,
-        ..*image
-    };
-    out.data.copy_from_slice(&image.data);
-    for (pixel, colour) in out
-        .data
-        .chunks_exact_mut(channels)
-        .zip(filtered.chunks_exact(dims))
-    {
-        for (o, &v) in pixel.iter_mut().zip(colour) {
-            *o = if offset != 0.0 { v + offset } else { v };
+    // The filtered colour channels, shifted back, beside the untouched alpha.
+    if in_place {
+        if offset != 0.0 {
+            image.data.iter_mut().for_each(|v| *v += offset);
+        }
+    } else {
+        for (pixel, colour) in image
+            .data
+            .chunks_exact_mut(channels)
+            .zip(filtered.chunks_exact(dims))
+        {
+            for (o, &v) in pixel.iter_mut().zip(colour) {
+                *o = if offset != 0.0 { v + offset } else { v };
+            }
         }
     }
-    Ok(out)
+    Ok(image)
 }
 
 /// Population standard deviation (numpy's `std`), two passes.
@@ -924,7 +963,7 @@ pub fn denoise_file(
     }
     let image = FloatImage::open_limited(input, max_pixels)?;
     let start = Instant::now();
-    let denoised = bilateral_image(&image, &BilateralParams::workshop(flavour))
+    let denoised = bilateral_owned(image, &BilateralParams::workshop(flavour))
         .map_err(|e| file_error(input, e))?;
     let filter_time = start.elapsed();
     denoised.save(output)?;

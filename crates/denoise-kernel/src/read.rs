@@ -22,12 +22,12 @@ use crate::jpeg_check::{JpegProblem, check_jpeg};
 use crate::{DenoiseError, file_error};
 
 /// About how many bytes the whole pipeline (decode, filter, encode) needs for
-/// one value of a photo with samples of `sample_bytes` bytes: the decoded
-/// samples, then float64 copies (the input, the padded planes, the filtered
-/// planes, the output) and the 8- or 16-bit result and its encoding.
-/// Measured: 94 bytes per RGB pixel (`scripts/peak_memory.sh`).
+/// one value of a photo with samples of `sample_bytes` bytes: two float64
+/// copies (the image, filtered in place, and its padded planes), plus the
+/// file's bytes, the decoded samples and the result's encoding. Measured
+/// with `scripts/peak_memory.sh`: 49 bytes per 8-bit RGB pixel (this says 54).
 pub fn bytes_per_value(sample_bytes: u64) -> u64 {
-    4 * 8 + 2 * sample_bytes
+    2 * 8 + 2 * sample_bytes
 }
 
 /// Bytes needed to denoise a `width × height` photo of `channels` samples of

@@ -535,7 +535,7 @@ fn cut_corrupt_huge_and_misnamed_photos_each_fail_with_their_reason() {
         ("overwritten.jpg", "corrupt JPEG data ("),
         (
             "huge.jpg",
-            "12000x12000 pixels needs about 14.7 GB, over the limit 100000000 (--max-pixels)",
+            "12000x12000 pixels needs about 7.8 GB, over the limit 100000000 (--max-pixels)",
         ),
         ("noisy_002.jpg", "cannot write "),
     ];

@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use clap::Parser;
 use denoise_kernel::{
-    BilateralParams, Flavour, FloatImage, OutputFormat, bilateral_image, cuts_to_8_bits, read,
+    BilateralParams, Flavour, FloatImage, OutputFormat, bilateral_owned, cuts_to_8_bits, read,
     same_file,
 };
 use lesson_cli::{exit_failure, exit_usage, parse_args};
@@ -64,7 +64,7 @@ fn main() {
     let image = FloatImage::open_limited(&args.input, max_pixels).unwrap_or_else(|e| exit_usage(e));
 
     let start = Instant::now();
-    let denoised = bilateral_image(&image, &params)
+    let denoised = bilateral_owned(image, &params)
         .unwrap_or_else(|e| exit_failure(format!("{}: {e}", args.input.display())));
     let took = start.elapsed().as_secs_f64();
 
