@@ -63,7 +63,10 @@
 //! - `make-noisy [--count N] [--small] [--clean] [--force] [--output DIR]`:
 //!   the workshop's 100 noisy photos in `data/noisy/`, same bytes everywhere.
 //! - `bilateral IN OUT [--flavour skimage|exact] [--sigma-color S]
-//!   [--sigma-spatial S]`: one photo, printing `Took 0.041 seconds for IN`.
+//!   [--sigma-spatial S] [--max-pixels N]`: one photo, printing `Took 0.041
+//!   seconds for IN`. IN is read strictly ([`read`]: by content, refusing cut
+//!   or corrupt data and photos over the pixel limit); OUT's format, and that
+//!   it is not IN by another name (device and inode), are checked first.
 //! - `psnr CLEAN IMAGE...`: how close each image is to the clean one, in dB.
 //!
 //! # API for the lessons
@@ -74,8 +77,9 @@
 //! - [`bilateral`] filters an `image` crate buffer of `f64` or `f32` pixels
 //!   (`Luma`, `LumaA`, `Rgb`, `Rgba`; alpha is passed through unfiltered).
 //! - [`FloatImage`] is a float64 image of any channel count, read from and
-//!   written to files; [`bilateral_image`], [`bilateral_par`] (rayon, row
-//!   bands) and [`bilateral_with_path`] filter it.
+//!   written to files (8- or 16-bit PNG, JPEG); [`bilateral_image`],
+//!   [`bilateral_par`] (rayon, row bands), [`bilateral_with_path`] and
+//!   [`bilateral_owned`] (in the image's own buffer: half the peak memory) filter it.
 //! - [`psnr`] measures how close an image is to the clean original.
 //! - [`noisy`] makes the workshop's noisy photos (bin `make-noisy`).
 //!
@@ -418,7 +422,16 @@ impl FloatImage {
     /// content whatever its name, refusing one that is cut short or corrupt.
     pub fn open_limited(path: &Path, max_pixels: u64) -> Result<FloatImage, DenoiseError> {
         let image = read::decode_file(path, max_pixels)?;
-        Ok(FloatImage::from_dynamic(&image))
+        // The float64 copy is the largest allocation of a read: reserved with
+        // try_reserve, so a lack of memory is this photo's error, not an abort.
+        let converted = match &image {
+            DynamicImage::ImageLuma8(i) => try_convert(i, 1.0 / 255.0, 8),
+            DynamicImage::ImageRgb8(i) => try_convert(i, 1.0 / 255.0, 8),
+            DynamicImage::ImageLuma16(i) => try_convert(i, 1.0 / 65535.0, 16),
+            DynamicImage::ImageRgb16(i) => try_convert(i, 1.0 / 65535.0, 16),
+            other => Ok(FloatImage::from_dynamic(other)),
+        };
+        converted.map_err(|e| file_error(path, e))
     }
 
     /// Back to integer samples as scikit-image's `img_as_ubyte` (or
@@ -510,6 +523,29 @@ fn encode(image: &DynamicImage, format: image::ImageFormat) -> Result<Vec<u8>, i
     let mut bytes = std::io::Cursor::new(Vec::new());
     image.write_to(&mut bytes, format)?;
     Ok(bytes.into_inner())
+}
+
+/// `from_u8` / `from_u16` with the float64 buffer reserved by `try_reserve`.
+fn try_convert<P: Pixel>(
+    image: &ImageBuffer<P, Vec<P::Subpixel>>,
+    scale: f64,
+    bits: u8,
+) -> Result<FloatImage, DenoiseError>
+where
+    P::Subpixel: Into<f64>,
+{
+    let mut data = Vec::new();
+    data.try_reserve_exact(image.as_raw().len())
+        .map_err(|_| read::out_of_memory(image.as_raw().len() * 8))?;
+    data.extend(image.as_raw().iter().map(|&v| v.into() * scale));
+    Ok(FloatImage {
+        width: image.width() as usize,
+        height: image.height() as usize,
+        channels: P::CHANNEL_COUNT as usize,
+        has_alpha: P::HAS_ALPHA,
+        data,
+        bits,
+    })
 }
 
 fn buffer<P: Pixel>(w: u32, h: u32, samples: Vec<P::Subpixel>) -> ImageBuffer<P, Vec<P::Subpixel>> {
