@@ -105,16 +105,20 @@ const SPARE: usize = 8;
 
 /// Copies an interleaved image (`channels` values per pixel, the first `dims`
 /// of them colour) into `dims` zero-padded planes, subtracting `offset` from
-/// every value. Returns the planes and their row stride.
+/// every value. Returns the planes and their row stride, or an error when
+/// the memory for them is not there.
 pub(crate) fn padded_planes(
     data: &[f64],
     (width, height, channels): (usize, usize, usize),
     dims: usize,
     ext: usize,
     offset: f64,
-) -> (Vec<Vec<f64>>, usize) {
+) -> Result<(Vec<Vec<f64>>, usize), crate::DenoiseError> {
     let stride = width + 2 * ext + SPARE;
-    let mut planes = vec![vec![0.0; stride * (height + 2 * ext)]; dims];
+    let mut planes = Vec::with_capacity(dims);
+    for _ in 0..dims {
+        planes.push(crate::read::try_vec(stride * (height + 2 * ext), 0.0)?);
+    }
     for (d, plane) in planes.iter_mut().enumerate() {
         for r in 0..height {
             let dst = &mut plane[(r + ext) * stride + ext..][..width];
@@ -124,7 +128,7 @@ pub(crate) fn padded_planes(
             }
         }
     }
-    (planes, stride)
+    Ok((planes, stride))
 }
 
 /// For the Exact flavour: 1.0 for the padded columns inside the image, 0.0 for

@@ -63,7 +63,10 @@
 //! - `make-noisy [--count N] [--small] [--clean] [--force] [--output DIR]`:
 //!   the workshop's 100 noisy photos in `data/noisy/`, same bytes everywhere.
 //! - `bilateral IN OUT [--flavour skimage|exact] [--sigma-color S]
-//!   [--sigma-spatial S]`: one photo, printing `Took 0.041 seconds for IN`.
+//!   [--sigma-spatial S] [--max-pixels N]`: one photo, printing `Took 0.041
+//!   seconds for IN`. IN is read strictly ([`read`]: by content, refusing cut
+//!   or corrupt data and photos over the pixel limit); OUT's format, and that
+//!   it is not IN by another name (device and inode), are checked first.
 //! - `psnr CLEAN IMAGE...`: how close each image is to the clean one, in dB.
 //!
 //! # API for the lessons
@@ -74,8 +77,9 @@
 //! - [`bilateral`] filters an `image` crate buffer of `f64` or `f32` pixels
 //!   (`Luma`, `LumaA`, `Rgb`, `Rgba`; alpha is passed through unfiltered).
 //! - [`FloatImage`] is a float64 image of any channel count, read from and
-//!   written to files; [`bilateral_image`], [`bilateral_par`] (rayon, row
-//!   bands) and [`bilateral_with_path`] filter it.
+//!   written to files (8- or 16-bit PNG, JPEG); [`bilateral_image`],
+//!   [`bilateral_par`] (rayon, row bands), [`bilateral_with_path`] and
+//!   [`bilateral_owned`] (in the image's own buffer: half the peak memory) filter it.
 //! - [`psnr`] measures how close an image is to the clean original.
 //! - [`noisy`] makes the workshop's noisy photos (bin `make-noisy`).
 //!
@@ -86,9 +90,11 @@
 //! assert_eq!((out.width, out.height), (4, 3));
 //! ```
 
+mod jpeg_check;
 mod kernel;
 pub mod naive;
 pub mod noisy;
+pub mod read;
 
 use std::fmt;
 use std::io::Write;
@@ -163,8 +169,15 @@ impl BilateralParams {
 
     /// The window size used: the given one, or scikit-image's rule.
     pub fn window(&self) -> usize {
-        self.win_size
-            .unwrap_or_else(|| 5.max(2 * (3.0 * self.sigma_spatial).ceil() as usize + 1))
+        // `as usize` saturates, and the sum saturates too: a huge sigma gives
+        // usize::MAX, which `check` refuses, never a wrapped small window.
+        self.win_size.unwrap_or_else(|| {
+            5.max(
+                ((3.0 * self.sigma_spatial).ceil() as usize)
+                    .saturating_mul(2)
+                    .saturating_add(1),
+            )
+        })
     }
 
     /// Checks every parameter; the error names the one that is wrong.
@@ -189,10 +202,14 @@ impl BilateralParams {
             ));
         }
         if self.window() > MAX_WINDOW {
-            return bad(format!(
-                "window of {} pixels is too large (at most {MAX_WINDOW})",
-                self.window()
-            ));
+            return bad(match self.win_size {
+                Some(w) => format!("win_size {w} is too large (at most {MAX_WINDOW} pixels)"),
+                None => format!(
+                    "sigma_spatial {:?} is too large: its window would be over {MAX_WINDOW} pixels wide (sigma_spatial at most {})",
+                    self.sigma_spatial,
+                    (MAX_WINDOW - 1) / 6
+                ),
+            });
         }
         if self.bins == 0 || self.bins > MAX_BINS {
             return bad(format!(
@@ -216,8 +233,10 @@ pub enum DenoiseError {
     Parameter(String),
     /// The image cannot be filtered (shape, NaN, channel count).
     Image(String),
-    /// Reading or writing a file failed; `path` names the file.
+    /// Reading a file failed (or it is not a whole photo); `path` names the file.
     File { path: PathBuf, message: String },
+    /// Writing an output failed; `path` names the output.
+    Write { path: PathBuf, message: String },
 }
 
 impl fmt::Display for DenoiseError {
@@ -225,6 +244,9 @@ impl fmt::Display for DenoiseError {
         match self {
             DenoiseError::Parameter(m) | DenoiseError::Image(m) => f.write_str(m),
             DenoiseError::File { path, message } => write!(f, "{}: {message}", path.display()),
+            DenoiseError::Write { path, message } => {
+                write!(f, "cannot write {}: {message}", path.display())
+            }
         }
     }
 }
@@ -234,13 +256,51 @@ impl std::error::Error for DenoiseError {}
 fn file_error(path: &Path, message: impl fmt::Display) -> DenoiseError {
     DenoiseError::File {
         path: path.to_owned(),
-        message: message.to_string(),
+        message: read::one_line(&message.to_string()),
+    }
+}
+
+fn write_error(path: &Path, message: impl fmt::Display) -> DenoiseError {
+    DenoiseError::Write {
+        path: path.to_owned(),
+        message: read::one_line(&message.to_string()),
+    }
+}
+
+/// The output formats, chosen by the file's extension.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutputFormat {
+    Png,
+    Jpeg,
+    /// Raw float64 little-endian, `H × W × C` (the reference data's format).
+    F64le,
+}
+
+impl OutputFormat {
+    /// The format `path`'s extension names (any case), or an error naming the
+    /// path: check it before any work, so a typo costs nothing.
+    pub fn of(path: &Path) -> Result<OutputFormat, DenoiseError> {
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        match ext.as_str() {
+            "png" => Ok(OutputFormat::Png),
+            "jpg" | "jpeg" => Ok(OutputFormat::Jpeg),
+            "f64le" => Ok(OutputFormat::F64le),
+            _ => Err(write_error(
+                path,
+                "unknown output format (name it .png, .jpg, .jpeg or .f64le)",
+            )),
+        }
     }
 }
 
 /// A float64 image of `channels` interleaved values per pixel, row-major
 /// (`H × W × C`, as numpy stores it). If `has_alpha`, the last channel is
-/// alpha: it is carried through the filter unchanged.
+/// alpha: it is carried through the filter unchanged. `bits` is the depth
+/// of the file it came from (8 or 16), and the depth it is saved at.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FloatImage {
     pub width: usize,
@@ -248,6 +308,8 @@ pub struct FloatImage {
     pub channels: usize,
     pub has_alpha: bool,
     pub data: Vec<f64>,
+    /// Bits per sample when written to a file: 8, or 16 for PNG (from a 16-bit input).
+    pub bits: u8,
 }
 
 impl FloatImage {
@@ -265,6 +327,7 @@ impl FloatImage {
             channels,
             has_alpha,
             data,
+            bits: 8,
         };
         image.check()?;
         Ok(image)
@@ -308,16 +371,38 @@ impl FloatImage {
                 .iter()
                 .map(|&b| f64::from(b) * (1.0 / 255.0))
                 .collect(),
+            bits: 8,
         }
     }
 
-    /// Converts any decoded image: gray stays gray, alpha stays alpha;
-    /// 16-bit and float images are reduced to 8 bits first.
+    /// scikit-image's `img_as_float` of a 16-bit image: `value * (1/65535)`,
+    /// at full precision (saved again as 16 bits).
+    pub fn from_u16<P: Pixel<Subpixel = u16>>(image: &ImageBuffer<P, Vec<u16>>) -> FloatImage {
+        FloatImage {
+            width: image.width() as usize,
+            height: image.height() as usize,
+            channels: P::CHANNEL_COUNT as usize,
+            has_alpha: P::HAS_ALPHA,
+            data: image
+                .as_raw()
+                .iter()
+                .map(|&v| f64::from(v) * (1.0 / 65535.0))
+                .collect(),
+            bits: 16,
+        }
+    }
+
+    /// Converts any decoded image: gray stays gray, alpha stays alpha,
+    /// 16-bit stays 16-bit; float images are reduced to 8 bits first.
     pub fn from_dynamic(image: &DynamicImage) -> FloatImage {
         match image {
             DynamicImage::ImageLuma8(i) => FloatImage::from_u8(i),
             DynamicImage::ImageLumaA8(i) => FloatImage::from_u8(i),
             DynamicImage::ImageRgb8(i) => FloatImage::from_u8(i),
+            DynamicImage::ImageLuma16(i) => FloatImage::from_u16(i),
+            DynamicImage::ImageLumaA16(i) => FloatImage::from_u16(i),
+            DynamicImage::ImageRgb16(i) => FloatImage::from_u16(i),
+            DynamicImage::ImageRgba16(i) => FloatImage::from_u16(i),
             i if i.color().channel_count() <= 2 && i.color().has_alpha() => {
                 FloatImage::from_u8(&i.to_luma_alpha8())
             }
@@ -327,44 +412,67 @@ impl FloatImage {
         }
     }
 
-    /// Reads a PNG or JPEG file.
+    /// Reads a PNG or JPEG file, strictly (see [`read`]), with the default
+    /// pixel limit ([`read::default_max_pixels`]).
     pub fn open(path: &Path) -> Result<FloatImage, DenoiseError> {
-        let image =
-            image::open(path).map_err(|e| file_error(path, format!("cannot read image: {e}")))?;
-        Ok(FloatImage::from_dynamic(&image))
+        FloatImage::open_limited(path, read::default_max_pixels())
     }
 
-    /// Back to 8 bits as scikit-image's `img_as_ubyte`: `round(v * 255)`,
-    /// clipped to 0..=255.
+    /// Reads a PNG or JPEG file of at most `max_pixels` pixels: by its
+    /// content whatever its name, refusing one that is cut short or corrupt.
+    pub fn open_limited(path: &Path, max_pixels: u64) -> Result<FloatImage, DenoiseError> {
+        let image = read::decode_file(path, max_pixels)?;
+        // The float64 copy is the largest allocation of a read: reserved with
+        // try_reserve, so a lack of memory is this photo's error, not an abort.
+        let converted = match &image {
+            DynamicImage::ImageLuma8(i) => try_convert(i, 1.0 / 255.0, 8),
+            DynamicImage::ImageRgb8(i) => try_convert(i, 1.0 / 255.0, 8),
+            DynamicImage::ImageLuma16(i) => try_convert(i, 1.0 / 65535.0, 16),
+            DynamicImage::ImageRgb16(i) => try_convert(i, 1.0 / 65535.0, 16),
+            other => Ok(FloatImage::from_dynamic(other)),
+        };
+        converted.map_err(|e| file_error(path, e))
+    }
+
+    /// Back to integer samples as scikit-image's `img_as_ubyte` (or
+    /// `img_as_uint` when `bits` is 16): `round(v * max)`, clipped to `0..=max`.
     pub fn to_dynamic(&self) -> DynamicImage {
-        let bytes: Vec<u8> = self
-            .data
-            .iter()
-            .map(|&v| (v * 255.0).round_ties_even().clamp(0.0, 255.0) as u8)
-            .collect();
         let (w, h) = (self.width as u32, self.height as u32);
-        fn buffer<P: Pixel<Subpixel = u8>>(
-            w: u32,
-            h: u32,
-            bytes: Vec<u8>,
-        ) -> ImageBuffer<P, Vec<u8>> {
-            ImageBuffer::from_raw(w, h, bytes).expect("size checked by FloatImage::check")
-        }
-        match (self.channels, self.has_alpha) {
-            (1, _) => DynamicImage::ImageLuma8(buffer(w, h, bytes)),
-            (2, true) => DynamicImage::ImageLumaA8(buffer(w, h, bytes)),
-            (3, _) => DynamicImage::ImageRgb8(buffer(w, h, bytes)),
-            (4, true) => DynamicImage::ImageRgba8(buffer(w, h, bytes)),
-            // An unusual layout: keep the first three channels (or the first one).
-            (c, _) if c >= 3 => DynamicImage::ImageRgb8(buffer(
-                w,
-                h,
-                bytes.chunks(c).flat_map(|p| [p[0], p[1], p[2]]).collect(),
-            )),
-            (c, _) => {
-                DynamicImage::ImageLuma8(buffer(w, h, bytes.chunks(c).map(|p| p[0]).collect()))
+        if self.bits == 16 {
+            let samples =
+                self.samples(|v| (v * 65535.0).round_ties_even().clamp(0.0, 65535.0) as u16);
+            match samples {
+                (1, s) => DynamicImage::ImageLuma16(buffer(w, h, s)),
+                (2, s) => DynamicImage::ImageLumaA16(buffer(w, h, s)),
+                (3, s) => DynamicImage::ImageRgb16(buffer(w, h, s)),
+                (_, s) => DynamicImage::ImageRgba16(buffer(w, h, s)),
+            }
+        } else {
+            match self.samples(|v| (v * 255.0).round_ties_even().clamp(0.0, 255.0) as u8) {
+                (1, s) => DynamicImage::ImageLuma8(buffer(w, h, s)),
+                (2, s) => DynamicImage::ImageLumaA8(buffer(w, h, s)),
+                (3, s) => DynamicImage::ImageRgb8(buffer(w, h, s)),
+                (_, s) => DynamicImage::ImageRgba8(buffer(w, h, s)),
             }
         }
+    }
+
+    /// The samples converted by `convert`, in a layout an image file has:
+    /// gray, gray + alpha, RGB or RGBA. An unusual layout keeps its first
+    /// three channels (or its first one). Returns (channels, samples).
+    fn samples<S>(&self, convert: impl Fn(f64) -> S) -> (usize, Vec<S>) {
+        let keep = match (self.channels, self.has_alpha) {
+            (1, _) | (2, true) | (3, _) | (4, true) => self.channels,
+            (c, _) if c >= 3 => 3,
+            _ => 1,
+        };
+        let samples = self
+            .data
+            .chunks_exact(self.channels)
+            .flat_map(|p| &p[..keep])
+            .map(|&v| convert(v))
+            .collect();
+        (keep, samples)
     }
 
     /// The raw result, as in `data/reference/`: float64 little-endian, H × W × C.
@@ -399,23 +507,12 @@ impl FloatImage {
     /// The bytes go to a temporary file in the same folder, which is then
     /// renamed: a reader never sees a half-written file, even if we crash.
     pub fn save(&self, path: &Path) -> Result<(), DenoiseError> {
-        let ext = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .unwrap_or("")
-            .to_ascii_lowercase();
-        let bytes = match ext.as_str() {
-            "f64le" => self.to_f64le(),
-            "png" => encode(&self.to_dynamic(), image::ImageFormat::Png)
-                .map_err(|e| file_error(path, e))?,
-            "jpg" | "jpeg" => {
-                encode_jpeg(&self.to_dynamic(), 90).map_err(|e| file_error(path, e))?
-            }
-            _ => {
-                return Err(file_error(
-                    path,
-                    "unknown output format (use .png, .jpg or .f64le)",
-                ));
+        let bytes = match OutputFormat::of(path)? {
+            OutputFormat::F64le => self.to_f64le(),
+            OutputFormat::Png => encode(&self.to_dynamic(), image::ImageFormat::Png)
+                .map_err(|e| write_error(path, e))?,
+            OutputFormat::Jpeg => {
+                encode_jpeg(&self.to_dynamic(), 90).map_err(|e| write_error(path, e))?
             }
         };
         write_atomic(path, &bytes)
@@ -428,38 +525,98 @@ fn encode(image: &DynamicImage, format: image::ImageFormat) -> Result<Vec<u8>, i
     Ok(bytes.into_inner())
 }
 
-/// JPEG bytes at the given quality (JPEG has no alpha: it is dropped).
+/// `from_u8` / `from_u16` with the float64 buffer reserved by `try_reserve`.
+fn try_convert<P: Pixel>(
+    image: &ImageBuffer<P, Vec<P::Subpixel>>,
+    scale: f64,
+    bits: u8,
+) -> Result<FloatImage, DenoiseError>
+where
+    P::Subpixel: Into<f64>,
+{
+    let mut data = Vec::new();
+    data.try_reserve_exact(image.as_raw().len())
+        .map_err(|_| read::out_of_memory(image.as_raw().len() * 8))?;
+    data.extend(image.as_raw().iter().map(|&v| v.into() * scale));
+    Ok(FloatImage {
+        width: image.width() as usize,
+        height: image.height() as usize,
+        channels: P::CHANNEL_COUNT as usize,
+        has_alpha: P::HAS_ALPHA,
+        data,
+        bits,
+    })
+}
+
+fn buffer<P: Pixel>(w: u32, h: u32, samples: Vec<P::Subpixel>) -> ImageBuffer<P, Vec<P::Subpixel>> {
+    ImageBuffer::from_raw(w, h, samples).expect("size checked by FloatImage::check")
+}
+
+/// JPEG bytes at the given quality (JPEG has 8 bits and no alpha: 16-bit
+/// samples are cut to 8 bits, alpha is dropped).
 pub fn encode_jpeg(image: &DynamicImage, quality: u8) -> Result<Vec<u8>, image::ImageError> {
     let mut bytes = Vec::new();
     let encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, quality);
     match image {
         DynamicImage::ImageLuma8(i) => i.write_with_encoder(encoder)?,
+        i if i.color().channel_count() <= 2 => i.to_luma8().write_with_encoder(encoder)?,
         i => i.to_rgb8().write_with_encoder(encoder)?,
     }
     Ok(bytes)
 }
 
-/// Writes `bytes` to a temporary file beside `path` (named `.*.tmp`, which git
-/// ignores), then renames it to `path`: the file appears whole or not at all.
+/// The prefix and suffix of our temporary files: `.denoise-XXXXXX.tmp`
+/// (git ignores `.*.tmp`). [`is_stale_temp_name`] recognises them.
+pub const TEMP_PREFIX: &str = ".denoise-";
+pub const TEMP_SUFFIX: &str = ".tmp";
+
+/// Whether a file name is one of our temporary files: `.denoise-XXXXXX.tmp`,
+/// or `.XXXXXX.tmp` as earlier versions named them (6 letters or digits).
+pub fn is_stale_temp_name(name: &str) -> bool {
+    let middle = name
+        .strip_prefix(TEMP_PREFIX)
+        .or_else(|| name.strip_prefix('.'))
+        .and_then(|n| n.strip_suffix(TEMP_SUFFIX));
+    middle.is_some_and(|m| m.len() == 6 && m.bytes().all(|b| b.is_ascii_alphanumeric()))
+}
+
+/// Held while a temporary file exists: [`hold_writes`] takes it to make sure
+/// none exists (after a signal, before the process exits).
+static WRITING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Waits until no [`write_atomic`] is in progress and keeps any new one from
+/// starting while the guard lives: then no temporary file of ours exists.
+/// A program that exits on a signal calls it first, so it leaves nothing behind.
+pub fn hold_writes() -> std::sync::MutexGuard<'static, ()> {
+    WRITING
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Writes `bytes` to a temporary file beside `path` (`.denoise-XXXXXX.tmp`),
+/// then renames it to `path`: the file appears whole or not at all. An
+/// existing `path` is replaced in one step.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), DenoiseError> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
+    // The temporary file exists only while this guard is held (see hold_writes).
+    let _writing = hold_writes();
     let mut builder = tempfile::Builder::new();
-    builder.prefix(".").suffix(".tmp");
+    builder.prefix(TEMP_PREFIX).suffix(TEMP_SUFFIX);
     // Temporary files are private (0600) by default; the result should be an
     // ordinary file, readable by all, like any other the user makes.
     #[cfg(unix)]
     builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
     let mut tmp = builder.tempfile_in(dir).map_err(|e| {
-        file_error(
+        write_error(
             path,
             format!("cannot create a file in {}: {e}", dir.display()),
         )
     })?;
-    tmp.write_all(bytes).map_err(|e| file_error(path, e))?;
-    tmp.persist(path).map_err(|e| file_error(path, e.error))?;
+    tmp.write_all(bytes).map_err(|e| write_error(path, e))?;
+    tmp.persist(path).map_err(|e| write_error(path, e.error))?;
     Ok(())
 }
 
@@ -551,8 +708,34 @@ pub fn bilateral_par(
 /// large enough that task overhead is nothing next to the filtering.
 const BAND_ROWS: usize = 4;
 
+/// Filters on one core like [`bilateral_image`], but takes the image and
+/// writes the result into its own buffer: one float64 copy of the photo less
+/// (the programs' path; peak about half of the borrowing version's).
+pub fn bilateral_owned(
+    image: FloatImage,
+    params: &BilateralParams,
+) -> Result<FloatImage, DenoiseError> {
+    filter_owned(image, params, SimdPath::best(), false)
+}
+
 fn filter(
     image: &FloatImage,
+    params: &BilateralParams,
+    path: SimdPath,
+    parallel: bool,
+) -> Result<FloatImage, DenoiseError> {
+    let mut copy = FloatImage {
+        data: read::try_vec(image.data.len(), 0.0)?,
+        ..*image
+    };
+    copy.data.copy_from_slice(&image.data);
+    filter_owned(copy, params, path, parallel)
+}
+
+/// The filter, writing into `image`'s own buffer: once the padded planes are
+/// made, the input values are no longer read (only alpha, which stays put).
+fn filter_owned(
+    mut image: FloatImage,
     params: &BilateralParams,
     path: SimdPath,
     parallel: bool,
@@ -585,7 +768,7 @@ fn filter(
     }
     // Nothing to smooth (and scikit-image returns the input as it is).
     if w * h == 0 || min == max {
-        return Ok(image.clone());
+        return Ok(image);
     }
     let sigma_color = params
         .sigma_color
@@ -626,7 +809,7 @@ fn filter(
             )
         }
     };
-    let (planes, stride) = kernel::padded_planes(&image.data, (w, h, channels), dims, ext, offset);
+    let (planes, stride) = kernel::padded_planes(&image.data, (w, h, channels), dims, ext, offset)?;
     let column_mask = leave_out_border.then(|| kernel::column_mask(w, ext, stride));
     let prepared = Prepared {
         width: w,
@@ -641,31 +824,48 @@ fn filter(
         column_mask,
     };
 
-    let mut filtered = vec![0.0; w * h * dims];
+    // Without alpha the result has the input's layout: write it in place.
+    // With alpha, filter into a buffer of the colour channels and copy back.
+    let in_place = channels == dims;
+    let mut filtered = if in_place {
+        Vec::new()
+    } else {
+        read::try_vec(w * h * dims, 0.0)?
+    };
+    let out: &mut [f64] = if in_place {
+        &mut image.data
+    } else {
+        &mut filtered
+    };
     if parallel {
-        filtered
-            .par_chunks_mut(BAND_ROWS * w * dims)
+        out.par_chunks_mut(BAND_ROWS * w * dims)
             .enumerate()
             .for_each(|(band, out)| {
                 let first = band * BAND_ROWS;
                 prepared.run(first..first + out.len() / (w * dims), out, path);
             });
     } else {
-        prepared.run(0..h, &mut filtered, path);
+        prepared.run(0..h, out, path);
     }
+    drop(prepared);
 
-    // Put the filtered colour channels (shifted back) beside the untouched alpha.
-    let mut out = image.clone();
-    for (pixel, colour) in out
-        .data
-        .chunks_exact_mut(channels)
-        .zip(filtered.chunks_exact(dims))
-    {
-        for (o, &v) in pixel.iter_mut().zip(colour) {
-            *o = if offset != 0.0 { v + offset } else { v };
+    // The filtered colour channels, shifted back, beside the untouched alpha.
+    if in_place {
+        if offset != 0.0 {
+            image.data.iter_mut().for_each(|v| *v += offset);
+        }
+    } else {
+        for (pixel, colour) in image
+            .data
+            .chunks_exact_mut(channels)
+            .zip(filtered.chunks_exact(dims))
+        {
+            for (o, &v) in pixel.iter_mut().zip(colour) {
+                *o = if offset != 0.0 { v + offset } else { v };
+            }
         }
     }
-    Ok(out)
+    Ok(image)
 }
 
 /// Population standard deviation (numpy's `std`), two passes.
@@ -752,36 +952,74 @@ pub fn psnr(clean: &FloatImage, image: &FloatImage) -> Result<f64, DenoiseError>
     Ok(10.0 * (1.0 / mse).log10())
 }
 
+/// Whether two paths name the same file or folder: the same (device, inode),
+/// so a symlink, a hard link, `..` or a bind mount of it are all caught.
+/// False when either does not exist.
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        #[cfg(unix)]
+        (Ok(x), Ok(y)) => {
+            use std::os::unix::fs::MetadataExt;
+            (x.dev(), x.ino()) == (y.dev(), y.ino())
+        }
+        #[cfg(not(unix))]
+        (Ok(_), Ok(_)) => matches!((a.canonicalize(), b.canonicalize()), (Ok(x), Ok(y)) if x == y),
+        _ => false,
+    }
+}
+
 /// Denoises one photo with the workshop's parameters (`sigma_color = 0.1`,
 /// `sigma_spatial = 3`) on one core, and writes it: this is the body of the
 /// workshop's `loop(imgFiles)`.
 ///
-/// - `input`: a PNG or JPEG file.
+/// - `input`: a PNG or JPEG file of at most `max_pixels` pixels
+///   ([`read::default_max_pixels`] is the programs' default).
 /// - `output`: `.jpg`/`.jpeg`, `.png` or `.f64le` (raw float64, `H × W × C`);
 ///   written to a temporary file in the same folder and renamed, so it is never
-///   seen half-written. `output` must not be `input`.
+///   seen half-written. `output` must not be `input` (by any other name).
 ///
 /// Returns the time spent filtering (reading and writing excluded), as the
-/// workshop's `Took 0.041 seconds for noisy_000.jpg` line reports. Errors name
-/// the file.
+/// workshop's `Took 0.041 seconds for noisy_000.jpg` line reports, and
+/// whether a 16-bit photo was cut to 8 bits (JPEG output). Errors name the file.
 pub fn denoise_file(
     input: &Path,
     output: &Path,
     flavour: Flavour,
-) -> Result<Duration, DenoiseError> {
-    let same = input == output
-        || matches!((input.canonicalize(), output.canonicalize()), (Ok(a), Ok(b)) if a == b);
-    if same {
-        return Err(file_error(
+    max_pixels: u64,
+) -> Result<Denoised, DenoiseError> {
+    OutputFormat::of(output)?;
+    if input == output || same_file(input, output) {
+        return Err(write_error(
             output,
-            "the output would overwrite the input; choose another file",
+            format!(
+                "it is the same file as the input {}; choose another file",
+                input.display()
+            ),
         ));
     }
-    let image = FloatImage::open(input)?;
+    let image = FloatImage::open_limited(input, max_pixels)?;
     let start = Instant::now();
-    let denoised = bilateral_image(&image, &BilateralParams::workshop(flavour))
+    let denoised = bilateral_owned(image, &BilateralParams::workshop(flavour))
         .map_err(|e| file_error(input, e))?;
-    let took = start.elapsed();
+    let filter_time = start.elapsed();
     denoised.save(output)?;
-    Ok(took)
+    Ok(Denoised {
+        filter_time,
+        cut_to_8_bits: cuts_to_8_bits(&denoised, output),
+    })
+}
+
+/// What [`denoise_file`] did.
+#[derive(Clone, Copy, Debug)]
+pub struct Denoised {
+    /// Time spent filtering (reading and writing excluded).
+    pub filter_time: Duration,
+    /// The input had 16 bits per sample and the output is a JPEG (8 bits).
+    pub cut_to_8_bits: bool,
+}
+
+/// Whether saving `image` to `output` loses precision: a 16-bit image
+/// written as JPEG, which holds 8 bits per sample.
+pub fn cuts_to_8_bits(image: &FloatImage, output: &Path) -> bool {
+    image.bits > 8 && matches!(OutputFormat::of(output), Ok(OutputFormat::Jpeg))
 }

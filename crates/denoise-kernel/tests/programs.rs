@@ -136,7 +136,9 @@ fn denoising_brings_a_photo_closer_to_the_clean_one() {
     let noisy = dir.path().join("noisy/noisy_001.jpg");
     let clean = dir.path().join("clean/clean_001.png");
     let denoised = dir.path().join("denoised.png");
-    let took = denoise_file(&noisy, &denoised, Flavour::Exact).unwrap();
+    let took = denoise_file(&noisy, &denoised, Flavour::Exact, u64::MAX)
+        .unwrap()
+        .filter_time;
     assert!(took.as_secs_f64() > 0.0);
     let clean_image = FloatImage::open(&clean).unwrap();
     let before = psnr(&clean_image, &FloatImage::open(&noisy).unwrap()).unwrap();
@@ -219,14 +221,35 @@ fn bilateral_writes_the_library_result_and_refuses_bad_input() {
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 3);
 
     let original = std::fs::read(&input).unwrap();
-    let failures: [&[&str]; 5] = [
-        &[input.to_str().unwrap(), input.to_str().unwrap()],
-        &[input.to_str().unwrap(), "x.png", "--sigma-color", "-1"],
-        &[input.to_str().unwrap(), "x.png", "--flavour", "opencv"],
-        &["no/such/photo.jpg", "x.png"],
-        &[input.to_str().unwrap(), "x.bmp"],
+    let input_s = input.to_str().unwrap();
+    // A hard link is the input by another name: refused by (device, inode).
+    let hard_link = dir.path().join("link.jpg");
+    std::fs::hard_link(&input, &hard_link).unwrap();
+    let a_folder = dir.path().join("folder.png");
+    std::fs::create_dir(&a_folder).unwrap();
+    // (arguments, part of the one error line); all of them are found before
+    // the work (status 2) except the output folder, found on writing (status 1).
+    let failures: [(&[&str], &str); 9] = [
+        (&[input_s, input_s], "it is the same file as the input"),
+        (
+            &[input_s, hard_link.to_str().unwrap()],
+            "it is the same file as the input",
+        ),
+        (&[input_s, "x.png", "--sigma-color", "-1"], "sigma_color"),
+        (&[input_s, "x.png", "--flavour", "opencv"], "opencv"),
+        (&["no/such/photo.jpg", "x.png"], "no/such/photo.jpg"),
+        (
+            &[input_s, "x.bmp"],
+            "cannot write x.bmp: unknown output format",
+        ),
+        (&[input_s], "not provided: <OUTPUT>"),
+        (
+            &[input_s, "x.png", "--sigma-spatial", "1e300"],
+            "sigma_spatial 1e300 is too large",
+        ),
+        (&[input_s, a_folder.to_str().unwrap()], "cannot write "),
     ];
-    for args in failures {
+    for (args, expected) in failures {
         let out = run(BILATERAL, args);
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(!out.status.success(), "{args:?}");
@@ -234,18 +257,28 @@ fn bilateral_writes_the_library_result_and_refuses_bad_input() {
             err.starts_with("error: ") && err.lines().count() == 1,
             "{args:?}: {err}"
         );
+        assert!(err.contains(expected), "{args:?}: {err}");
         assert!(!err.contains("panicked"), "{err}");
+        let status = if args[1..].first() == Some(&a_folder.to_str().unwrap()) {
+            1
+        } else {
+            2
+        };
+        assert_eq!(out.status.code(), Some(status), "{args:?}: {err}");
     }
+    std::fs::remove_file(&hard_link).unwrap();
+    std::fs::remove_dir(&a_folder).unwrap();
     assert_eq!(
         std::fs::read(&input).unwrap(),
         original,
         "the input is never overwritten"
     );
-    assert!(denoise_file(&input, &input, Flavour::Skimage).is_err());
+    assert!(denoise_file(&input, &input, Flavour::Skimage, u64::MAX).is_err());
     let missing = denoise_file(
         Path::new("nope.jpg"),
         &dir.path().join("o.jpg"),
         Flavour::Skimage,
+        u64::MAX,
     )
     .unwrap_err();
     assert!(missing.to_string().contains("nope.jpg"), "{missing}");

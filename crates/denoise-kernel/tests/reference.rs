@@ -72,3 +72,53 @@ fn a_symmetric_kernel_would_not_match() {
         .unwrap();
     assert!(max_abs_diff(&exact, &expected) > 0.01);
 }
+
+/// (case name, height, width, channels, image max) from `data/reference/meta_16bit.json`.
+const CASES_16BIT: [(&str, usize, usize, usize, f64); 2] = [
+    ("gray16_48x40", 48, 40, 1, 0.9941100175478752),
+    ("rgb16_40x48", 40, 48, 3, 1.0),
+];
+
+#[test]
+fn sixteen_bit_photos_are_filtered_at_full_precision_as_scikit_image_does() {
+    let params = BilateralParams::workshop(Flavour::Skimage);
+    for (name, h, w, c, max) in CASES_16BIT {
+        let (input, expected) = load(name, h, w, c);
+        assert_eq!(input.bits, 16, "{name}: read as 16-bit");
+        let image_max = input.data.iter().copied().fold(0.0, f64::max);
+        assert_eq!(image_max, max, "{name}: max value as in meta_16bit.json");
+        for path in SimdPath::available() {
+            let diff = max_abs_diff(
+                &bilateral_with_path(&input, &params, path).unwrap(),
+                &expected,
+            );
+            assert!(diff <= 1e-12, "{name} on {path:?}: max |diff| {diff:e}");
+        }
+        let diff = max_abs_diff(&bilateral_naive(&input, &params).unwrap(), &expected);
+        assert!(diff <= 1e-12, "{name} naive port: max |diff| {diff:e}");
+
+        // Rounded to 8 bits first (what happened before), it would not match.
+        let mut eight = input.clone();
+        for v in &mut eight.data {
+            *v = (*v * 255.0).round() * (1.0 / 255.0);
+        }
+        let diff = max_abs_diff(
+            &bilateral_with_path(&eight, &params, SimdPath::best()).unwrap(),
+            &expected,
+        );
+        assert!(diff > 1e-4, "{name}: 8-bit input would differ, by {diff:e}");
+
+        // Saved as PNG, the result stays 16-bit: within half a 16-bit step.
+        let out = bilateral_with_path(&input, &params, SimdPath::best()).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let png = dir.path().join("out.png");
+        out.save(&png).unwrap();
+        let again = FloatImage::open(&png).unwrap();
+        assert_eq!(again.bits, 16);
+        let diff = max_abs_diff(&again, &out);
+        assert!(
+            diff <= 0.5 / 65535.0 + 1e-15,
+            "{name}: 16-bit PNG round trip {diff:e}"
+        );
+    }
+}

@@ -12,6 +12,7 @@ use std::fmt::Write as _;
 use std::fs;
 use std::io::{IsTerminal, Write as _};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use denoise_kernel::{DenoiseError, Flavour};
@@ -48,10 +49,11 @@ impl From<FlavourArg> for Flavour {
 /// The options both programs take.
 #[derive(clap::Args, Debug, Clone)]
 pub struct PhotoArgs {
-    /// Folder of noisy photos: every *.jpg file in it, sorted by name
+    /// Folder of noisy photos: every *.jpg and *.jpeg file in it, sorted by name
     #[arg(long, value_name = "DIR", default_value = DEFAULT_INPUT)]
     pub input: PathBuf,
-    /// Folder for the denoised photos, same file names (created if missing)
+    /// Folder for the denoised photos, same file names (created if missing;
+    /// photos already there are replaced)
     #[arg(long, value_name = "DIR", default_value = DEFAULT_OUTPUT)]
     pub output: PathBuf,
     /// Bilateral filter flavour
@@ -60,23 +62,33 @@ pub struct PhotoArgs {
     /// Print no per-file lines (errors, the total and the summary still print)
     #[arg(long)]
     pub quiet: bool,
-    /// Also write a before/after PNG of the first photo (noisy left, denoised right)
+    /// Also write a before/after PNG of the first photo (noisy left, denoised
+    /// right); replaced if it exists
     #[arg(long, value_name = "FILE.png")]
     pub montage: Option<PathBuf>,
     /// Draw the progress bar even when standard error is not a terminal (under
     /// mpiexec it never is: mpiexec forwards it through a pipe)
     #[arg(long)]
     pub progress: bool,
+    /// Refuse a photo of more pixels than this (one error line; the others go
+    /// on) [default: what half of this machine's memory can filter]
+    #[arg(long, value_name = "N", default_value_t = denoise_kernel::read::default_max_pixels(), hide_default_value = true)]
+    pub max_pixels: u64,
 }
 
 /// Checks the folders and returns the photos to denoise: the names of the
-/// `*.jpg` files (any case) in the input folder, sorted. Creates the output
-/// folder if needed. The error is one line for the learner, without `error: `.
+/// `*.jpg` and `*.jpeg` files (any case) in the input folder, sorted. Creates
+/// the output folder (and the montage's) if needed. The error is one line for
+/// the learner, without `error: `.
 ///
 /// Refused: a missing input folder or one without photos (for the default
-/// folder, with the command that makes them), an output folder that cannot be
-/// written, and an output folder that *is* the input folder (also through a
-/// symlink or `..`): the results would overwrite the photos.
+/// folder, with the command that makes them), an output folder or montage
+/// location that cannot be written, and an output folder that *is* the input
+/// folder (the same device and inode: also through a symlink, `..` or a bind
+/// mount): the results would overwrite the photos.
+///
+/// A `*.jpg` symbolic link that leads nowhere (or in a loop) is listed, so
+/// that it fails with its reason instead of being skipped in silence.
 pub fn plan(args: &PhotoArgs) -> Result<Vec<String>, String> {
     let (input, output) = (&args.input, &args.output);
     let is_default = input == Path::new(DEFAULT_INPUT);
@@ -88,13 +100,8 @@ pub fn plan(args: &PhotoArgs) -> Result<Vec<String>, String> {
         }
     };
 
-    if let Some(m) = &args.montage
-        && !m.extension().is_some_and(|e| e.eq_ignore_ascii_case("png"))
-    {
-        return Err(format!(
-            "--montage {}: the montage is a PNG file, name it *.png",
-            m.display()
-        ));
+    if let Some(m) = &args.montage {
+        check_montage(m)?;
     }
 
     if !input.exists() {
@@ -112,8 +119,9 @@ pub fn plan(args: &PhotoArgs) -> Result<Vec<String>, String> {
         let path = entry.path();
         let is_jpg = path
             .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("jpg"));
-        if !is_jpg || !path.is_file() {
+            .is_some_and(|e| e.eq_ignore_ascii_case("jpg") || e.eq_ignore_ascii_case("jpeg"));
+        let broken_link = path.is_symlink() && fs::metadata(&path).is_err();
+        if !is_jpg || !(path.is_file() || broken_link) {
             continue; // other files and folders are not photos
         }
         match entry.file_name().into_string() {
@@ -127,7 +135,10 @@ pub fn plan(args: &PhotoArgs) -> Result<Vec<String>, String> {
         }
     }
     if files.is_empty() {
-        return Err(no_photos(&format!("no .jpg files in {}", input.display())));
+        return Err(no_photos(&format!(
+            "no .jpg or .jpeg files in {}",
+            input.display()
+        )));
     }
     files.sort();
 
@@ -136,24 +147,162 @@ pub fn plan(args: &PhotoArgs) -> Result<Vec<String>, String> {
     }
     fs::create_dir_all(output)
         .map_err(|e| format!("cannot create output folder {}: {e}", output.display()))?;
-    let same = match (input.canonicalize(), output.canonicalize()) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => false,
-    };
-    if same {
+    if denoise_kernel::same_file(input, output) {
         return Err(format!(
             "output folder {} is the input folder {}: the photos would be overwritten; choose another --output",
             output.display(),
             input.display()
         ));
     }
+    let stale = remove_stale_temporary_files(output)?;
+    if stale > 0 {
+        println!(
+            "Removed {} that an interrupted run left in {}",
+            count(stale, "unfinished temporary file"),
+            output.display()
+        );
+    }
     // Try to write before starting the work: a read-only folder is one error, not 100.
-    tempfile::Builder::new()
-        .prefix(".")
-        .suffix(".tmp")
-        .tempfile_in(output)
+    probe_write(output)
         .map_err(|e| format!("cannot write in output folder {}: {e}", output.display()))?;
     Ok(files)
+}
+
+/// The montage must be a PNG, in a folder we can write to (created if
+/// needed), and not an existing folder: checked before the run, not after it.
+fn check_montage(montage: &Path) -> Result<(), String> {
+    let shown = montage.display();
+    if !montage
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("png"))
+    {
+        return Err(format!(
+            "--montage {shown}: the montage is a PNG file, name it *.png"
+        ));
+    }
+    if montage.is_dir() {
+        return Err(format!("--montage {shown}: is a folder, not a file"));
+    }
+    let folder = match montage.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    fs::create_dir_all(folder).map_err(|e| {
+        format!(
+            "--montage {shown}: cannot create folder {}: {e}",
+            folder.display()
+        )
+    })?;
+    probe_write(folder).map_err(|e| {
+        format!(
+            "--montage {shown}: cannot write in {}: {e}",
+            folder.display()
+        )
+    })
+}
+
+/// Creates and removes a temporary file in `folder`: can we write there?
+fn probe_write(folder: &Path) -> std::io::Result<()> {
+    tempfile::Builder::new()
+        .prefix(denoise_kernel::TEMP_PREFIX)
+        .suffix(denoise_kernel::TEMP_SUFFIX)
+        .tempfile_in(folder)
+        .map(drop)
+}
+
+/// A file name as printed on one line: control characters (a newline in a
+/// name would split its `Took` line) are shown escaped, as `\n`.
+pub fn shown(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+/// `1 photo`, `2 photos`: a count and its noun, singular or plural.
+pub fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
+/// Photos this process has denoised and written so far (for the line printed
+/// when a signal stops it).
+pub static DONE: AtomicUsize = AtomicUsize::new(0);
+
+/// On SIGINT (Ctrl-C) or SIGTERM, stop cleanly: wait for a write in progress
+/// to finish (so no temporary file is left), say how many photos were done,
+/// and exit with status 130 or 143, as a shell reports a process killed by
+/// that signal. `process` prefixes the line with `Process R: `; `total` is the
+/// number of photos, if this process knows it.
+///
+/// The signal is received by a thread of ours, not handled inside the signal
+/// handler (signal-hook), so it may take locks and print like any code.
+pub fn exit_cleanly_on_signals(process: Option<i32>, total: Option<usize>) {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) else {
+        return; // no handler: the default action (exit at once) stays
+    };
+    std::thread::spawn(move || {
+        let Some(signal) = signals.forever().next() else {
+            return;
+        };
+        let received = Instant::now();
+        let _no_temporary_file = denoise_kernel::hold_writes();
+        let (name, status) = if signal == SIGINT {
+            ("SIGINT", 130)
+        } else {
+            ("SIGTERM", 143)
+        };
+        let done = DONE.load(Ordering::SeqCst);
+        let done = match total {
+            Some(total) => format!("{done} of {}", count(total, "photo")),
+            None => count(done, "photo"),
+        };
+        let who = process
+            .map(|r| format!("Process {r}: "))
+            .unwrap_or_default();
+        let line = format!(
+            "error: {who}stopped by {name} with {done} done; no unfinished file left behind\n"
+        );
+        let _ = std::io::stdout().flush();
+        let _ = std::io::stderr().write_all(line.as_bytes());
+        if process.is_some() {
+            // mpiexec passes Ctrl-C to every rank at once, but kills the ranks
+            // still running (SIGKILL, which nobody can catch) as soon as one
+            // exits: give the others a moment to finish their writes too.
+            let waited = received.elapsed();
+            std::thread::sleep(std::time::Duration::from_millis(300).saturating_sub(waited));
+        }
+        std::process::exit(status);
+    });
+}
+
+/// Removes the temporary files a killed run left in `folder` (ours only:
+/// see `denoise_kernel::is_stale_temp_name`); returns how many.
+fn remove_stale_temporary_files(folder: &Path) -> Result<usize, String> {
+    let entries = fs::read_dir(folder)
+        .map_err(|e| format!("cannot read output folder {}: {e}", folder.display()))?;
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let stale = entry
+            .file_name()
+            .to_str()
+            .is_some_and(denoise_kernel::is_stale_temp_name);
+        if stale && entry.file_type().is_ok_and(|t| t.is_file()) {
+            fs::remove_file(entry.path())
+                .map_err(|e| format!("cannot remove stale {}: {e}", entry.path().display()))?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
 }
 
 /// One photo that could not be denoised, and why.
@@ -243,28 +392,46 @@ impl<'a> Job<'a> {
     pub fn denoise(&mut self, name: &str) {
         let start = Instant::now();
         let (input, output) = (self.args.input.join(name), self.args.output.join(name));
-        let result = if input.metadata().is_ok_and(|m| m.len() == 0) {
-            Err("empty file (0 bytes), not a photo".to_owned())
-        } else {
-            // denoise_file writes to a temporary file and renames it when complete.
-            denoise_kernel::denoise_file(&input, &output, self.args.flavour.into()).map_err(reason)
-        };
+        // denoise_file refuses a photo that is empty, cut short, corrupt or too
+        // large, and writes to a temporary file that it renames when complete.
+        let result = denoise_kernel::denoise_file(
+            &input,
+            &output,
+            self.args.flavour.into(),
+            self.args.max_pixels,
+        )
+        .map_err(reason);
         let secs = start.elapsed().as_secs_f64();
         self.report.busy_secs += secs;
         match result {
-            Ok(_filter_time) => {
+            Ok(denoised) => {
                 self.report.done += 1;
+                DONE.fetch_add(1, Ordering::SeqCst);
+                if denoised.cut_to_8_bits {
+                    let line = format!(
+                        "note: {}: 16-bit photo written as JPEG, which holds 8 bits: cut to 8 bits\n",
+                        shown(name)
+                    );
+                    let _ = self
+                        .bar
+                        .suspend(|| std::io::stderr().write_all(line.as_bytes()));
+                }
                 if !self.args.quiet {
                     let prefix = self
                         .process
                         .map(|r| format!("Process {r}: "))
                         .unwrap_or_default();
+                    let name = shown(name);
                     self.bar
                         .suspend(|| println!("{prefix}Took {secs:.3} seconds for {name}"));
                 }
             }
             Err(reason) => {
-                self.bar.suspend(|| eprintln!("error: {name}: {reason}"));
+                let line = format!("error: {}: {reason}\n", shown(name));
+                // One write, so that lines of ranks sharing stderr never mix.
+                let _ = self
+                    .bar
+                    .suspend(|| std::io::stderr().write_all(line.as_bytes()));
                 self.report.failures.push(Failure {
                     file: name.to_owned(),
                     rank: self.report.rank,
@@ -372,8 +539,9 @@ pub fn summary(reports: &[RankReport], files: usize, schedule: &str) -> String {
         .max_by(|a, b| a.busy_secs.total_cmp(&b.busy_secs))
         .expect("at least rank 0");
     let mut s = format!(
-        "Summary: {files} photos on {} ranks, {schedule} schedule\n",
-        reports.len()
+        "Summary: {} on {}, {schedule} schedule\n",
+        count(files, "photo"),
+        count(reports.len(), "rank")
     );
     for r in reports {
         let idle = busiest.busy_secs - r.busy_secs;
@@ -382,15 +550,17 @@ pub fn summary(reports: &[RankReport], files: usize, schedule: &str) -> String {
         } else {
             format!(", {} failed", r.failures.len())
         };
-        let photos = if r.done == 1 { "photo" } else { "photos" };
+
         let peak = r
             .peak_mib
             .map(|m| format!(", peak memory {m:.0} MiB"))
             .unwrap_or_default();
         let _ = writeln!(
             s,
-            "  rank {}: {} {photos} in {:.3} s (idle {idle:.3} s{peak}){failed}",
-            r.rank, r.done, r.busy_secs
+            "  rank {}: {} in {:.3} s (idle {idle:.3} s{peak}){failed}",
+            r.rank,
+            count(r.done as usize, "photo"),
+            r.busy_secs
         );
     }
     let idle: f64 = reports
@@ -408,7 +578,7 @@ pub fn summary(reports: &[RankReport], files: usize, schedule: &str) -> String {
     } else {
         let _ = writeln!(s, "Failures: {}", failures.len());
         for f in failures {
-            let _ = writeln!(s, "  {} (rank {}): {}", f.file, f.rank, f.reason);
+            let _ = writeln!(s, "  {} (rank {}): {}", shown(&f.file), f.rank, f.reason);
         }
     }
     s
@@ -433,11 +603,12 @@ pub fn finish(args: &PhotoArgs, files: &[String], reports: &[RankReport]) -> i32
         .collect();
     if !failed.is_empty() {
         failed.sort();
+        let names: Vec<String> = failed.iter().map(|f| shown(f)).collect();
         eprintln!(
-            "error: {} of {} photos failed: {}",
+            "error: {} of {} failed: {}",
             failed.len(),
-            files.len(),
-            failed.join(", ")
+            count(files.len(), "photo"),
+            names.join(", ")
         );
         status = 1;
     }
@@ -482,6 +653,7 @@ mod tests {
             quiet: true,
             montage: None,
             progress: false,
+            max_pixels: u64::MAX,
         }
     }
 
@@ -504,7 +676,7 @@ mod tests {
         fs::create_dir(input.join("folder.jpg")).unwrap();
         let output = dir.path().join("new/out");
         let files = plan(&args(&input, &output)).unwrap();
-        assert_eq!(files, ["A.JPG", "b.jpg", "c.Jpg"]);
+        assert_eq!(files, ["A.JPG", "b.jpg", "c.Jpg", "d.jpeg"]);
         assert!(output.is_dir(), "the output folder is created");
         assert!(
             fs::read_dir(&output).unwrap().next().is_none(),

@@ -344,7 +344,7 @@ fn unusable_folders_are_refused_on_every_rank_together() {
     let empty = tmp.path().join("empty");
     fs::create_dir(&empty).unwrap();
     fs::write(empty.join("photo.png"), b"not a jpg").unwrap();
-    assert_refused(&empty, &out, "no .jpg files in");
+    assert_refused(&empty, &out, "no .jpg or .jpeg files in");
     let input = photo_folder(1);
     let a_file = tmp.path().join("a_file");
     fs::write(&a_file, b"").unwrap();
@@ -460,4 +460,366 @@ fn progress_bar_only_when_asked_for_under_mpiexec() {
     let stderr = text(&bar.stderr);
     assert!(stderr.contains("photos done (all ranks) ["), "{stderr}");
     assert!(stderr.contains("/3 "), "{stderr}");
+}
+
+/// The position just after a JPEG's start-of-scan header: where its
+/// compressed data begins.
+fn scan_start(jpeg: &[u8]) -> usize {
+    let sos = jpeg.windows(2).position(|w| w == [0xFF, 0xDA]).unwrap();
+    sos + 2 + usize::from(u16::from_be_bytes([jpeg[sos + 2], jpeg[sos + 3]]))
+}
+
+/// Only the regular files of a folder (the test puts a folder among them).
+fn regular_files_of(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    files_of_where(dir, |p| p.is_file())
+}
+
+fn files_of_where(dir: &Path, keep: impl Fn(&Path) -> bool) -> BTreeMap<String, Vec<u8>> {
+    fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| keep(p))
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_str().unwrap().to_owned(),
+                fs::read(&p).unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn cut_corrupt_huge_and_misnamed_photos_each_fail_with_their_reason() {
+    let input = photo_folder(4);
+    let dir = input.path();
+    // A larger photo to damage in several ways.
+    write_photo(&dir.join("big.jpg"), (160, 120), 99);
+    let big = fs::read(dir.join("big.jpg")).unwrap();
+    fs::remove_file(dir.join("big.jpg")).unwrap();
+    let data = scan_start(&big);
+    let cuts = [
+        ("cut_after_header.jpg", data + 20),
+        ("cut_half.jpg", big.len() / 2),
+        ("cut_near_end.jpg", big.len() - 100),
+    ];
+    for (name, at) in cuts {
+        fs::write(dir.join(name), &big[..at]).unwrap();
+    }
+    let mut overwritten = big.clone();
+    let middle = data + (big.len() - data) / 2;
+    for (i, b) in overwritten[middle..middle + 100].iter_mut().enumerate() {
+        *b = (i * 37 % 251) as u8; // no 0xFF: no marker, only wrong codes
+    }
+    fs::write(dir.join("overwritten.jpg"), &overwritten).unwrap();
+    // Only the headers, declaring 12000×12000 pixels (0x2EE0).
+    let mut huge = big[..data].to_vec();
+    let sof = huge.windows(2).position(|w| w == [0xFF, 0xC0]).unwrap();
+    huge[sof + 5..sof + 9].copy_from_slice(&[0x2E, 0xE0, 0x2E, 0xE0]);
+    fs::write(dir.join("huge.jpg"), &huge).unwrap();
+    // A PNG named .jpg is read by its content, like scikit-image does.
+    let png = tempfile::NamedTempFile::with_suffix(".png").unwrap();
+    write_photo(png.path(), (30, 20), 7);
+    fs::copy(png.path(), dir.join("really_a_png.jpg")).unwrap();
+    // A 16-bit PNG (named .jpg): denoised, and the JPEG written says it is 8-bit.
+    let sixteen = image::ImageBuffer::from_fn(24, 16, |x, y| {
+        image::Luma([(x * 2000 + y * 1500 + (x * y) % 97) as u16])
+    });
+    image::DynamicImage::ImageLuma16(sixteen)
+        .save_with_format(dir.join("sixteen_bit.jpg"), image::ImageFormat::Png)
+        .unwrap();
+
+    let bad = [
+        ("cut_after_header.jpg", "truncated JPEG data ("),
+        ("cut_half.jpg", "truncated JPEG data ("),
+        ("cut_near_end.jpg", "truncated JPEG data ("),
+        ("overwritten.jpg", "corrupt JPEG data ("),
+        (
+            "huge.jpg",
+            "12000x12000 pixels needs about 7.8 GB, over the limit 100000000 (--max-pixels)",
+        ),
+        ("noisy_002.jpg", "cannot write "),
+    ];
+    let limit = ["--max-pixels", "100000000"];
+    let reference = {
+        let out = TempDir::new().unwrap();
+        run_serial(dir, out.path(), &limit);
+        let mut files = files_of(out.path());
+        assert!(files.contains_key("really_a_png.jpg"), "{files:?}");
+        files.retain(|name, _| {
+            name.starts_with("noisy_") || name == "really_a_png.jpg" || name == "sixteen_bit.jpg"
+        });
+        files
+    };
+    assert_eq!(reference.len(), 6);
+
+    let check = |what: &str, run: &Output, output: &Path| {
+        let (stdout, stderr) = (stdout_of(run), text(&run.stderr));
+        let context = format!("{what}:\n{stdout}{stderr}");
+        assert_eq!(run.status.code(), Some(1), "{context}");
+        let mut expected = reference.clone();
+        expected.remove("noisy_002.jpg");
+        assert!(
+            regular_files_of(output) == expected,
+            "{what}: the good photos, byte for byte as serial makes them, and nothing else"
+        );
+        for (name, reason) in bad {
+            let line = format!("error: {name}: {reason}");
+            assert_eq!(
+                stderr.lines().filter(|l| l.starts_with(&line)).count(),
+                1,
+                "{name}: {context}"
+            );
+        }
+        assert!(
+            stderr.contains("note: sixteen_bit.jpg: 16-bit photo written as JPEG, which holds 8 bits: cut to 8 bits\n"),
+            "{context}"
+        );
+        let the_dir = output.join("noisy_002.jpg");
+        assert!(
+            stderr.contains(&format!(
+                "error: noisy_002.jpg: cannot write {}: Is a directory",
+                the_dir.display()
+            )),
+            "{context}"
+        );
+        assert!(
+            stderr.contains(
+                "error: 6 of 11 photos failed: cut_after_header.jpg, cut_half.jpg, \
+                 cut_near_end.jpg, huge.jpg, noisy_002.jpg, overwritten.jpg"
+            ),
+            "{context}"
+        );
+        assert!(!stderr.contains("panicked"), "{context}");
+    };
+    let fresh_output = || {
+        let out = TempDir::new().unwrap();
+        fs::create_dir(out.path().join("noisy_002.jpg")).unwrap();
+        out
+    };
+    let out = fresh_output();
+    check("serial", &run_serial(dir, out.path(), &limit), out.path());
+    for ranks in [1, 3] {
+        for schedule in ["static", "dynamic"] {
+            let out = fresh_output();
+            let run = run_parallel(ranks, schedule, dir, out.path(), &limit);
+            check(&format!("{ranks} ranks, {schedule}"), &run, out.path());
+        }
+    }
+}
+
+#[test]
+fn odd_names_links_and_a_bad_montage_place_are_reported_not_skipped() {
+    let input = photo_folder(1);
+    let dir = input.path();
+    fs::copy(dir.join("noisy_000.jpg"), dir.join("photo.JPEG")).unwrap();
+    fs::copy(dir.join("noisy_000.jpg"), dir.join("two\nlines.jpg")).unwrap();
+    std::os::unix::fs::symlink(dir.join("nowhere.jpg"), dir.join("dangling.jpg")).unwrap();
+    std::os::unix::fs::symlink(dir.join("loop.jpg"), dir.join("loop.jpg")).unwrap();
+
+    let out = TempDir::new().unwrap();
+    let run = run_parallel(1, "static", dir, out.path(), &[]);
+    let (stdout, stderr) = (stdout_of(&run), text(&run.stderr));
+    assert_eq!(run.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("Summary: 5 photos on 1 rank, static"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(" for photo.JPEG\n"),
+        "*.jpeg counts: {stdout}"
+    );
+    assert!(
+        stdout.contains(" for two\\nlines.jpg\n"),
+        "the newline is escaped, the line whole: {stdout}"
+    );
+    assert!(
+        stderr.contains("error: dangling.jpg: broken symbolic link: "),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("error: loop.jpg: symbolic link loop"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("error: 2 of 5 photos failed: dangling.jpg, loop.jpg"),
+        "{stderr}"
+    );
+
+    // One photo, one rank: singular, and a montage place that cannot be a
+    // file is refused before any work.
+    let one = photo_folder(1);
+    let run = run_parallel(1, "dynamic", one.path(), out.path(), &[]);
+    let stdout = stdout_of(&run);
+    assert!(stdout.contains("Summary: 1 photo on 1 rank,"), "{stdout}");
+    assert!(stdout.contains("  rank 0: 1 photo in "), "{stdout}");
+    let folder = out.path().join("folder.png");
+    fs::create_dir(&folder).unwrap();
+    let under_a_file = out.path().join("noisy_000.jpg").join("m.png");
+    for montage in [folder, under_a_file] {
+        let run = run_serial(one.path(), out.path(), &["--montage", path(&montage)]);
+        let stderr = text(&run.stderr);
+        assert_eq!(
+            run.status.code(),
+            Some(2),
+            "{}: {stderr}",
+            montage.display()
+        );
+        assert!(stderr.starts_with("error: --montage "), "{stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(!text(&run.stdout).contains("Took"), "no work done");
+    }
+}
+
+/// Unmounts a bind mount when dropped, whatever the test did.
+struct BindMount(std::path::PathBuf);
+
+impl Drop for BindMount {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+    }
+}
+
+#[test]
+fn a_bind_mount_of_the_input_folder_is_refused_as_output() {
+    let input = photo_folder(2);
+    let tmp = TempDir::new().unwrap();
+    let mirror = tmp.path().join("mirror");
+    fs::create_dir(&mirror).unwrap();
+    let is_root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.trim_ascii() == b"0");
+    let mounted = is_root
+        && Command::new("mount")
+            .args(["--bind", path(input.path()), path(&mirror)])
+            .output()
+            .is_ok_and(|o| o.status.success());
+    if !mounted {
+        eprintln!("skipped: bind-mount test needs root and mount --bind (not available here)");
+        return;
+    }
+    let _unmount = BindMount(mirror.clone());
+    assert!(mirror.join("noisy_000.jpg").is_file(), "the mount works");
+    // Two names, one folder: the same (device, inode).
+    assert_refused(input.path(), &mirror, "is the input folder");
+}
+
+/// Starts `command` with its output piped, waits for its first `Took` line,
+/// sends it `signal`, and returns its exit status, stdout and stderr.
+fn interrupt_after_first_photo(
+    mut command: Command,
+    signal: &str,
+) -> (std::process::ExitStatus, String, String) {
+    use std::io::{BufRead, BufReader, Read};
+    use std::process::Stdio;
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut seen = String::new();
+    while !seen.contains("Took ") {
+        let mut line = String::new();
+        if stdout.read_line(&mut line).unwrap() == 0 {
+            break;
+        }
+        seen.push_str(&line);
+    }
+    let killed = Command::new("kill")
+        .args([signal, &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    stdout.read_to_string(&mut seen).unwrap();
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    (child.wait().unwrap(), seen, stderr)
+}
+
+/// The files whose names end in `.tmp` (ours are `.denoise-XXXXXX.tmp`).
+fn temporary_files(dir: &Path) -> Vec<String> {
+    fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect()
+}
+
+#[test]
+fn a_signal_mid_run_leaves_no_temporary_file_and_says_how_far_it_got() {
+    // Enough work that the run is still going when the first photo is done.
+    let input = TempDir::new().unwrap();
+    for i in 0..24 {
+        write_photo(&input.path().join(format!("p{i:02}.jpg")), (320, 240), i);
+    }
+    let out = TempDir::new().unwrap();
+    // A temporary file left by a killed run (SIGKILL cannot be caught) is
+    // removed at the start, and the run says so; a look-alike is not ours.
+    fs::write(out.path().join(".denoise-Ab12Cd.tmp"), b"").unwrap();
+    fs::write(out.path().join(".mine.tmp"), b"keep").unwrap();
+
+    let mut serial = Command::new(SERIAL);
+    serial.args(["--input", path(input.path()), "--output", path(out.path())]);
+    let (status, stdout, stderr) = interrupt_after_first_photo(serial, "-TERM");
+    assert_eq!(status.code(), Some(143), "{stdout}{stderr}");
+    assert!(
+        stdout.starts_with("Removed 1 unfinished temporary file that an interrupted run left in "),
+        "{stdout}"
+    );
+    let took = stdout.lines().filter(|l| l.starts_with("Took ")).count();
+    let done: usize = stderr
+        .strip_prefix("error: stopped by SIGTERM with ")
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{stderr}"));
+    assert_eq!(
+        stderr,
+        format!(
+            "error: stopped by SIGTERM with {done} of 24 photos done; no unfinished file left behind\n"
+        )
+    );
+    assert!((1..24).contains(&done), "stopped mid-run: {stdout}");
+    // A photo written in the very instant of the signal may miss its line
+    // (and the count), never the other way round.
+    let written = fs::read_dir(out.path()).unwrap().count() - 1;
+    assert!(
+        took <= done && (done..=done + 1).contains(&written),
+        "{took} {done} {written}"
+    );
+    assert_eq!(temporary_files(out.path()), [".mine.tmp"]);
+
+    // Under mpiexec, Ctrl-C reaches every rank: each one says how far it got,
+    // all of them end, and no temporary file is left.
+    let out = TempDir::new().unwrap();
+    let parallel = mpi_basics::launch::mpiexec_command(
+        PARALLEL,
+        2,
+        &[
+            "--input",
+            path(input.path()),
+            "--output",
+            path(out.path()),
+            "--schedule",
+            "dynamic",
+        ],
+    );
+    // (mpiexec's own status after Ctrl-C is its business: not checked.)
+    let (_, _, stderr) = interrupt_after_first_photo(parallel, "-INT");
+    for rank in 0..2 {
+        assert!(
+            stderr.contains(&format!("error: Process {rank}: stopped by SIGINT with ")),
+            "{stderr}"
+        );
+    }
+    assert!(
+        temporary_files(out.path()).is_empty(),
+        "{:?}",
+        temporary_files(out.path())
+    );
 }

@@ -38,9 +38,56 @@ pub fn parse_args<T: Parser>() -> T {
                 exit(USAGE)
             }
             let text = err.render().to_string();
-            let first = text.lines().next().unwrap_or("error: bad arguments");
-            exit_usage(first.trim_start_matches("error: "))
+            exit_usage(one_line_error(&text))
         }
+    }
+}
+
+/// Clap's message in one line, with what it says before its usage section:
+/// the missing arguments' names, the possible values, the tips.
+///
+/// ```
+/// let clap = "error: the following required arguments were not provided:\n  <OUTPUT>\n\nUsage: bilateral <INPUT> <OUTPUT>\n\nFor more information, try '--help'.\n";
+/// assert_eq!(
+///     lesson_cli::one_line_error(clap),
+///     "the following required arguments were not provided: <OUTPUT>"
+/// );
+/// ```
+pub fn one_line_error(clap_message: &str) -> String {
+    let mut line = String::new();
+    for part in clap_message
+        .lines()
+        .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more information"))
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+    {
+        if !line.is_empty() {
+            line.push_str(if part.starts_with("tip:") { "; " } else { " " });
+        }
+        line.push_str(part);
+    }
+    match line.strip_prefix("error: ") {
+        Some(rest) => rest.to_owned(),
+        None if line.is_empty() => "bad arguments".to_owned(),
+        None => line,
+    }
+}
+
+/// The most threads a lesson program accepts for `--threads`: far more than
+/// any machine's cores, few enough that starting them cannot exhaust memory.
+pub const MAX_THREADS: usize = 1024;
+
+/// Clap value parser for a thread count: 1 to [`MAX_THREADS`].
+pub fn thread_count(s: &str) -> Result<std::num::NonZeroUsize, String> {
+    let n: u128 = s
+        .parse()
+        .map_err(|_| format!("'{s}' is not a whole number of threads"))?;
+    match usize::try_from(n)
+        .ok()
+        .and_then(std::num::NonZeroUsize::new)
+    {
+        Some(n) if n.get() <= MAX_THREADS => Ok(n),
+        _ => Err(format!("the thread count must be 1 to {MAX_THREADS}")),
     }
 }
 
@@ -91,5 +138,59 @@ pub mod testing {
         assert_eq!(stderr.lines().count(), 1, "one line: {context}");
         assert!(stderr.starts_with("error: "), "{context}");
         assert!(!stderr.contains("panicked"), "{context}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Parser, Debug)]
+    #[command(name = "demo")]
+    struct Demo {
+        input: String,
+        output: String,
+        #[arg(long, value_enum, default_value = "alpha")]
+        mode: Mode,
+        #[arg(long, value_parser = thread_count)]
+        threads: Option<std::num::NonZeroUsize>,
+    }
+
+    #[derive(Clone, Debug, clap::ValueEnum)]
+    enum Mode {
+        Alpha,
+        Beta,
+    }
+
+    fn error_line(args: &[&str]) -> String {
+        let err = Demo::try_parse_from(args).unwrap_err();
+        one_line_error(&err.render().to_string())
+    }
+
+    #[test]
+    fn missing_arguments_are_named() {
+        let line = error_line(&["demo", "in.jpg"]);
+        assert_eq!(
+            line,
+            "the following required arguments were not provided: <OUTPUT>"
+        );
+    }
+
+    #[test]
+    fn possible_values_are_kept() {
+        let line = error_line(&["demo", "a", "b", "--mode", "gamma"]);
+        assert_eq!(
+            line,
+            "invalid value 'gamma' for '--mode <MODE>' [possible values: alpha, beta]"
+        );
+    }
+
+    #[test]
+    fn thread_counts_have_bounds() {
+        for bad in ["0", "1025", "18446744073709551615", "1000000000000", "x"] {
+            let line = error_line(&["demo", "a", "b", "--threads", bad]);
+            assert!(line.contains("thread"), "{bad}: {line}");
+        }
+        assert_eq!(thread_count("1024").unwrap().get(), 1024);
     }
 }

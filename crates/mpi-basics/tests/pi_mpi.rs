@@ -55,6 +55,20 @@ fn more_ranks_than_steps_still_counts_every_step() {
 }
 
 #[test]
+fn panic_demo_help_says_what_it_does_without_panicking() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_panic-demo"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains("panics on purpose") && text.contains("Usage: panic-demo"),
+        "{text}"
+    );
+}
+
+#[test]
 fn a_panicking_rank_ends_the_whole_job() {
     let started = Instant::now();
     let out = mpiexec(env!("CARGO_BIN_EXE_panic-demo"), 3, &[]);

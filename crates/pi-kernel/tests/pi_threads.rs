@@ -84,6 +84,10 @@ fn bad_arguments_give_one_line_and_status_2() {
         &["--threads", "-2"],
         &["--steps", "0"],
         &["--bogus"],
+        // An upper bound, not a panic (capacity overflow) or an abort.
+        &["--threads", "18446744073709551615"],
+        &["--threads", "1000000000000"],
+        &["--threads", "1025"],
     ] {
         assert_usage_error(PI_THREADS, args);
     }

@@ -10,16 +10,19 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::Parser;
-use denoise_kernel::{BilateralParams, Flavour, FloatImage, bilateral_image};
+use denoise_kernel::{
+    BilateralParams, Flavour, FloatImage, OutputFormat, bilateral_owned, cuts_to_8_bits, read,
+    same_file,
+};
 use lesson_cli::{exit_failure, exit_usage, parse_args};
 
 #[derive(Parser)]
 #[command(about = "Denoise one image with the bilateral filter (scikit-image's denoise_bilateral)")]
 #[command(allow_negative_numbers = true)]
 struct Args {
-    /// Input image (.jpg or .png).
+    /// Input image (.jpg or .png; read by its content, whatever its name).
     input: PathBuf,
-    /// Output image (.jpg, .png or .f64le); must not be the input.
+    /// Output image (.jpg, .jpeg, .png or .f64le), overwritten if it exists; must not be the input.
     output: PathBuf,
     /// skimage: bit-compatible with scikit-image; exact: the textbook filter.
     #[arg(long, default_value = "skimage")]
@@ -30,6 +33,9 @@ struct Args {
     /// Spatial standard deviation in pixels. Default 3, as in the workshop.
     #[arg(long, default_value_t = 3.0)]
     sigma_spatial: f64,
+    /// Refuse an image of more pixels than this [default: what half of this machine's memory can filter]
+    #[arg(long, value_name = "N")]
+    max_pixels: Option<u64>,
 }
 
 fn main() {
@@ -40,26 +46,36 @@ fn main() {
         flavour: args.flavour,
         ..BilateralParams::default()
     };
+    // Everything that can be checked before the work is checked first.
     if let Err(e) = params.check() {
         exit_usage(e);
     }
-    let same_file = args.input == args.output
-        || matches!((args.input.canonicalize(), args.output.canonicalize()), (Ok(a), Ok(b)) if a == b);
-    if same_file {
+    if let Err(e) = OutputFormat::of(&args.output) {
+        exit_usage(e);
+    }
+    if args.input == args.output || same_file(&args.input, &args.output) {
         exit_usage(format!(
-            "{}: the output would overwrite the input; choose another file",
-            args.output.display()
+            "cannot write {}: it is the same file as the input {}; choose another file",
+            args.output.display(),
+            args.input.display()
         ));
     }
-    let image = FloatImage::open(&args.input).unwrap_or_else(|e| exit_usage(e));
+    let max_pixels = args.max_pixels.unwrap_or_else(read::default_max_pixels);
+    let image = FloatImage::open_limited(&args.input, max_pixels).unwrap_or_else(|e| exit_usage(e));
 
     let start = Instant::now();
-    let denoised = bilateral_image(&image, &params)
-        .unwrap_or_else(|e| exit_usage(format!("{}: {e}", args.input.display())));
+    let denoised = bilateral_owned(image, &params)
+        .unwrap_or_else(|e| exit_failure(format!("{}: {e}", args.input.display())));
     let took = start.elapsed().as_secs_f64();
 
     denoised
         .save(&args.output)
         .unwrap_or_else(|e| exit_failure(e));
+    if cuts_to_8_bits(&denoised, &args.output) {
+        eprintln!(
+            "note: {}: JPEG holds 8 bits per sample: the 16-bit result is cut to 8 bits (name it .png to keep 16)",
+            args.output.display()
+        );
+    }
     println!("Took {took:.3} seconds for {}", args.input.display());
 }

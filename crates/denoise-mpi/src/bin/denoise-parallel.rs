@@ -40,7 +40,7 @@ enum Schedule {
 
 #[derive(Parser)]
 #[command(
-    about = "Denoise every *.jpg of a folder with the bilateral filter, the photos split across MPI ranks"
+    about = "Denoise every *.jpg and *.jpeg of a folder with the bilateral filter, the photos split across MPI ranks"
 )]
 struct Args {
     #[command(flatten)]
@@ -53,6 +53,9 @@ struct Args {
 fn main() {
     let args: Args = lesson_cli::parse_args();
     let universe = mpi_basics::init();
+    // Ctrl-C reaches every rank (mpiexec passes it on): each one finishes its
+    // write in progress, says how many photos it did, and exits 130.
+    denoise_mpi::exit_cleanly_on_signals(Some(universe.world().rank()), None);
     let status = run(&args, &universe.world());
     // Every rank gets here, after an error too, so all of them finalise MPI
     // together and exit together: nobody waits for a rank that left.

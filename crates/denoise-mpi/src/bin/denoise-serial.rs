@@ -11,11 +11,11 @@
 use std::time::Instant;
 
 use clap::Parser;
-use denoise_mpi::{Job, PhotoArgs, finish, plan, progress_bar};
+use denoise_mpi::{Job, PhotoArgs, exit_cleanly_on_signals, finish, plan, progress_bar};
 
 #[derive(Parser)]
 #[command(
-    about = "Denoise every *.jpg of a folder with the bilateral filter, one photo after the other"
+    about = "Denoise every *.jpg and *.jpeg of a folder with the bilateral filter, one photo after the other"
 )]
 struct Args {
     #[command(flatten)]
@@ -26,6 +26,8 @@ fn main() {
     let args: Args = lesson_cli::parse_args();
     let total_start = Instant::now();
     let files = plan(&args.photos).unwrap_or_else(|message| lesson_cli::exit_usage(message));
+    // Ctrl-C: finish the write in progress, say how far we got, exit 130.
+    exit_cleanly_on_signals(None, Some(files.len()));
 
     let mut job = Job::new(
         &args.photos,

@@ -5,9 +5,17 @@
 //! panicking rank unwinds into `MPI_Finalize`, which waits for ranks that wait
 //! for it. With the hook, `MPI_Abort` ends every rank at once, status non-zero.
 
+use clap::Parser;
 use mpi::traits::*;
 
+#[derive(Parser)]
+#[command(
+    about = "One rank panics on purpose while the others wait in a barrier: the job must end at once (MPI_Abort), not hang"
+)]
+struct Args {}
+
 fn main() {
+    let _args: Args = lesson_cli::parse_args();
     let universe = mpi_basics::init();
     let world = universe.world();
     let failing_rank = if world.size() > 1 { 1 } else { 0 };

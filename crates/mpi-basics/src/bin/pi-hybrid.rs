@@ -24,7 +24,7 @@ struct Args {
     #[arg(long, value_name = "N", default_value_t = 100_000_000, value_parser = clap::value_parser!(u64).range(1..))]
     steps: u64,
     /// Threads per rank [default: this machine's cores / the ranks on this machine]
-    #[arg(long, value_name = "T")]
+    #[arg(long, value_name = "T", value_parser = lesson_cli::thread_count)]
     threads: Option<NonZeroUsize>,
 }
 

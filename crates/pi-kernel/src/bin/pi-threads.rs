@@ -24,7 +24,7 @@ struct Args {
     #[arg(long, value_name = "N", default_value_t = 100_000_000, value_parser = clap::value_parser!(u64).range(1..))]
     steps: u64,
     /// Number of threads [default: the cores this process may use]
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = lesson_cli::thread_count)]
     threads: Option<NonZeroUsize>,
 }
 

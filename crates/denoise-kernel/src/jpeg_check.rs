@@ -1,0 +1,516 @@
+//! Is this JPEG whole? A walk through its compressed data that decodes the
+//! Huffman codes (not the pixels) and checks that they end where the file says.
+//!
+//! The image crate's JPEG decoder (zune-jpeg) fills whatever is missing or
+//! unreadable with grey and reports success; its strict mode, which we also
+//! use, catches a file that ends early but not bytes overwritten in the
+//! middle: Huffman codes resynchronise after a few bits, and the decoder
+//! simply stops when it has all its blocks. But a damaged stream almost never
+//! ends exactly where the encoder ended it: decoding the codes block by block,
+//! as libjpeg does before it prints "Corrupt JPEG data", we find the scan's
+//! last block too early (extra bytes before the next marker), too late (a
+//! marker in the middle of a block), or a code no table has.
+//!
+//! Only baseline and extended sequential Huffman JPEG (SOF0/SOF1, what cameras
+//! and our own encoder write) are walked; progressive files are left to the
+//! decoder's strict mode, which still refuses one that ends early.
+
+/// What is wrong with the file, as one phrase (the caller adds the file name).
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum JpegProblem {
+    /// The data ends before the image does.
+    Truncated(String),
+    /// The data is there but does not decode as the headers say.
+    Corrupt(String),
+}
+
+/// A canonical Huffman table (JPEG spec, F.2.2.3): for each code length,
+/// the largest code of that length and where its symbols start.
+struct Huffman {
+    max_code: [i32; 17],
+    val_ptr: [i32; 17],
+    min_code: [i32; 17],
+    symbols: Vec<u8>,
+}
+
+impl Huffman {
+    fn new(counts: &[u8; 16], symbols: Vec<u8>) -> Huffman {
+        let (mut max_code, mut val_ptr, mut min_code) = ([-1; 17], [0; 17], [0; 17]);
+        let (mut code, mut k) = (0i32, 0i32);
+        for len in 1..=16 {
+            let n = i32::from(counts[len - 1]);
+            if n > 0 {
+                val_ptr[len] = k;
+                min_code[len] = code;
+                code += n;
+                k += n;
+                max_code[len] = code - 1;
+            }
+            code <<= 1;
+        }
+        Huffman {
+            max_code,
+            val_ptr,
+            min_code,
+            symbols,
+        }
+    }
+}
+
+/// The bits of one entropy-coded segment: `FF 00` is a data byte `FF`; any
+/// other `FF xx` is a marker, which ends the segment.
+struct Bits<'a> {
+    data: &'a [u8],
+    pos: usize,
+    byte: u32,
+    left: u32,
+}
+
+impl Bits<'_> {
+    fn bit(&mut self, at: &Where) -> Result<u32, JpegProblem> {
+        if self.left == 0 {
+            let Some(&b) = self.data.get(self.pos) else {
+                return Err(at.truncated());
+            };
+            if b == 0xFF {
+                match self.data.get(self.pos + 1) {
+                    None => return Err(at.truncated()),
+                    Some(0) => self.pos += 2,
+                    Some(&m) => {
+                        return Err(JpegProblem::Corrupt(format!(
+                            "marker FF{m:02X} inside block {} of {}",
+                            at.block + 1,
+                            at.blocks
+                        )));
+                    }
+                }
+            } else {
+                self.pos += 1;
+            }
+            self.byte = u32::from(b);
+            self.left = 8;
+        }
+        self.left -= 1;
+        Ok((self.byte >> self.left) & 1)
+    }
+
+    fn skip(&mut self, n: u32, at: &Where) -> Result<(), JpegProblem> {
+        for _ in 0..n {
+            self.bit(at)?;
+        }
+        Ok(())
+    }
+
+    /// A signed value of `n` bits (F.2.2.1's EXTEND).
+    fn value(&mut self, n: u32, at: &Where) -> Result<i32, JpegProblem> {
+        let mut v = 0i32;
+        for _ in 0..n {
+            v = (v << 1) | self.bit(at)? as i32;
+        }
+        Ok(if n > 0 && v < 1 << (n - 1) {
+            v - (1 << n) + 1
+        } else {
+            v
+        })
+    }
+
+    fn decode(&mut self, table: &Huffman, at: &Where) -> Result<u8, JpegProblem> {
+        let mut code = 0i32;
+        for len in 1..=16 {
+            code = (code << 1) | self.bit(at)? as i32;
+            if code <= table.max_code[len] {
+                let i = table.val_ptr[len] + code - table.min_code[len];
+                return Ok(table.symbols[i as usize]);
+            }
+        }
+        Err(at.corrupt("bad Huffman code"))
+    }
+
+    /// Drops the padding bits of the current byte (before a marker).
+    fn align(&mut self) {
+        self.left = 0;
+    }
+}
+
+/// Where the walk is, for the messages.
+struct Where {
+    block: u64,
+    blocks: u64,
+}
+
+impl Where {
+    fn truncated(&self) -> JpegProblem {
+        JpegProblem::Truncated(format!(
+            "the file ends in block {} of {}",
+            self.block + 1,
+            self.blocks
+        ))
+    }
+    fn corrupt(&self, what: &str) -> JpegProblem {
+        JpegProblem::Corrupt(format!(
+            "{what} in block {} of {}",
+            self.block + 1,
+            self.blocks
+        ))
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Component {
+    id: u8,
+    h: u32,
+    v: u32,
+    /// Its quantisation table.
+    tq: usize,
+}
+
+fn segment(bytes: &[u8], pos: usize) -> Result<&[u8], JpegProblem> {
+    let header_end = || JpegProblem::Truncated("the file ends inside a header".into());
+    let len = match bytes.get(pos..pos + 2) {
+        Some(l) => usize::from(u16::from_be_bytes([l[0], l[1]])),
+        None => return Err(header_end()),
+    };
+    if len < 2 {
+        return Err(JpegProblem::Corrupt(format!("a header of length {len}")));
+    }
+    bytes.get(pos + 2..pos + len).ok_or_else(header_end)
+}
+
+fn div_ceil(a: u32, b: u32) -> u64 {
+    u64::from(a.div_ceil(b))
+}
+
+/// Checks a JPEG file's structure and, for sequential Huffman JPEG, every
+/// scan's compressed data (see the module docs). `Ok` for a whole file; a
+/// file that only lacks its final EOI marker after complete scans is whole.
+pub(crate) fn check_jpeg(bytes: &[u8]) -> Result<(), JpegProblem> {
+    if !bytes.starts_with(&[0xFF, 0xD8]) {
+        return Err(JpegProblem::Corrupt("no start-of-image marker".into()));
+    }
+    let mut pos = 2;
+    let mut frame: Option<(u32, u32, Vec<Component>)> = None;
+    // The DC step of each quantisation table, and the largest DC magnitude.
+    let mut dc_step = [1i32; 4];
+    let mut dc_limit = 1024;
+    let mut walk = true; // sequential Huffman: we can check the scans
+    let (mut dc, mut ac): ([Option<Huffman>; 4], [Option<Huffman>; 4]) = Default::default();
+    let mut restart_interval = 0u64;
+    let mut scans = 0;
+    loop {
+        // Find the next marker (fill bytes FF may precede it).
+        if pos >= bytes.len() {
+            return if scans > 0 {
+                Ok(()) // whole scans, only the EOI marker is missing
+            } else {
+                Err(JpegProblem::Truncated(
+                    "the file ends before the image data".into(),
+                ))
+            };
+        }
+        if bytes[pos] != 0xFF {
+            return Err(JpegProblem::Corrupt(format!(
+                "{} stray bytes where a marker should be",
+                bytes[pos..].iter().take_while(|&&b| b != 0xFF).count()
+            )));
+        }
+        while bytes.get(pos) == Some(&0xFF) {
+            pos += 1;
+        }
+        let Some(&marker) = bytes.get(pos) else {
+            return Err(JpegProblem::Truncated(
+                "the file ends inside a header".into(),
+            ));
+        };
+        pos += 1;
+        match marker {
+            0xD9 => return Ok(()), // EOI
+            0xD0..=0xD7 | 0x01 => continue,
+            _ => {}
+        }
+        let data = segment(bytes, pos)?;
+        pos += 2 + data.len();
+        match marker {
+            0xC0 | 0xC1 => {
+                if data.len() < 6 || data.len() < 6 + 3 * usize::from(data[5]) {
+                    return Err(JpegProblem::Corrupt("a short frame header".into()));
+                }
+                dc_limit = 1024 << u32::from(data[0].saturating_sub(8).min(8));
+                let height = u32::from(u16::from_be_bytes([data[1], data[2]]));
+                let width = u32::from(u16::from_be_bytes([data[3], data[4]]));
+                let components = data[6..6 + 3 * usize::from(data[5])]
+                    .chunks_exact(3)
+                    .map(|c| Component {
+                        id: c[0],
+                        h: u32::from(c[1] >> 4),
+                        v: u32::from(c[1] & 15),
+                        tq: usize::from(c[2] & 3),
+                    })
+                    .collect::<Vec<_>>();
+                if components
+                    .iter()
+                    .any(|c| !(1..=4).contains(&c.h) || !(1..=4).contains(&c.v))
+                {
+                    return Err(JpegProblem::Corrupt("bad sampling factors".into()));
+                }
+                // Height 0 means "given later" (DNL): rare; leave it to the decoder.
+                walk &= height > 0 && width > 0;
+                frame = Some((width, height, components));
+            }
+            // Any other frame type (progressive, lossless, arithmetic): not walked.
+            0xC2 | 0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF => walk = false,
+            0xC4 => {
+                let mut t = data;
+                while !t.is_empty() {
+                    if t.len() < 17 {
+                        return Err(JpegProblem::Corrupt("a short Huffman table".into()));
+                    }
+                    let counts: [u8; 16] = t[1..17].try_into().expect("16 bytes");
+                    let n: usize = counts.iter().map(|&c| usize::from(c)).sum();
+                    let Some(symbols) = t.get(17..17 + n) else {
+                        return Err(JpegProblem::Corrupt("a short Huffman table".into()));
+                    };
+                    let table = Some(Huffman::new(&counts, symbols.to_vec()));
+                    let slot = usize::from(t[0] & 3);
+                    if t[0] >> 4 == 0 {
+                        dc[slot] = table;
+                    } else {
+                        ac[slot] = table;
+                    }
+                    t = &t[17 + n..];
+                }
+            }
+            0xDB => {
+                let mut t = data;
+                while let Some(&pq) = t.first() {
+                    let size = if pq >> 4 == 0 { 65 } else { 129 };
+                    let Some(table) = t.get(..size) else {
+                        return Err(JpegProblem::Corrupt("a short quantisation table".into()));
+                    };
+                    dc_step[usize::from(pq & 3)] = if size == 65 {
+                        i32::from(table[1])
+                    } else {
+                        i32::from(u16::from_be_bytes([table[1], table[2]]))
+                    }
+                    .max(1);
+                    t = &t[size..];
+                }
+            }
+            0xDD if data.len() >= 2 => {
+                restart_interval = u64::from(u16::from_be_bytes([data[0], data[1]]));
+            }
+            0xDA => {
+                scans += 1;
+                let Some((width, height, components)) = frame.as_ref().filter(|_| walk) else {
+                    if frame.is_none() {
+                        return Err(JpegProblem::Corrupt(
+                            "image data before the frame header".into(),
+                        ));
+                    }
+                    // Not walked: skip to the next marker (the decoder checks the rest).
+                    return Ok(());
+                };
+                pos = walk_scan(
+                    bytes,
+                    pos,
+                    data,
+                    (*width, *height, components),
+                    (&dc, &ac),
+                    restart_interval,
+                    (dc_step, dc_limit),
+                )?;
+            }
+            _ => {} // APPn, COM, DQT, …: nothing to check
+        }
+    }
+}
+
+/// Walks one scan starting at `pos` (just after its header `sos`); returns
+/// the position of the marker that follows it.
+fn walk_scan(
+    bytes: &[u8],
+    pos: usize,
+    sos: &[u8],
+    (width, height, components): (u32, u32, &[Component]),
+    (dc, ac): (&[Option<Huffman>; 4], &[Option<Huffman>; 4]),
+    restart_interval: u64,
+    (dc_step, dc_limit): ([i32; 4], i32),
+) -> Result<usize, JpegProblem> {
+    let n = usize::from(*sos.first().unwrap_or(&0));
+    if n == 0 || sos.len() < 1 + 2 * n + 3 {
+        return Err(JpegProblem::Corrupt("a short scan header".into()));
+    }
+    let h_max = components.iter().map(|c| c.h).max().unwrap_or(1);
+    let v_max = components.iter().map(|c| c.v).max().unwrap_or(1);
+    // For each component of the scan: its tables and its blocks per MCU.
+    let mut parts = Vec::new();
+    for s in sos[1..1 + 2 * n].chunks_exact(2) {
+        let Some(c) = components.iter().find(|c| c.id == s[0]) else {
+            return Err(JpegProblem::Corrupt(format!(
+                "scan of unknown component {}",
+                s[0]
+            )));
+        };
+        let (Some(d), Some(a)) = (&dc[usize::from(s[1] >> 4 & 3)], &ac[usize::from(s[1] & 3)])
+        else {
+            return Err(JpegProblem::Corrupt(
+                "scan uses an undefined Huffman table".into(),
+            ));
+        };
+        parts.push((c, d, a));
+    }
+    let (mcus, per_mcu): (u64, Vec<u64>) = if n == 1 {
+        // One component alone: its own blocks, no MCU padding to the largest sampling.
+        let c = parts[0].0;
+        let w = width * c.h;
+        let h = height * c.v;
+        (
+            div_ceil(w.div_ceil(h_max), 8) * div_ceil(h.div_ceil(v_max), 8),
+            vec![1],
+        )
+    } else {
+        (
+            div_ceil(width, 8 * h_max) * div_ceil(height, 8 * v_max),
+            parts.iter().map(|(c, _, _)| u64::from(c.h * c.v)).collect(),
+        )
+    };
+    let blocks = mcus * per_mcu.iter().sum::<u64>();
+    let mut bits = Bits {
+        data: bytes,
+        pos,
+        byte: 0,
+        left: 0,
+    };
+    let mut at = Where { block: 0, blocks };
+    // Each block's DC value is the previous one's plus a difference: a stream
+    // that went astray and found its way back keeps a wrong DC sum, which
+    // often leaves the range a real image can have (|DC| <= 1024 x step).
+    let mut dc_sum = vec![0i32; parts.len()];
+    for mcu in 0..mcus {
+        if restart_interval > 0 && mcu > 0 && mcu % restart_interval == 0 {
+            // A restart marker RSTn (n = 0..7 in turn) between intervals.
+            bits.align();
+            let expected = 0xD0 + ((mcu / restart_interval - 1) % 8) as u8;
+            match bytes.get(bits.pos..bits.pos + 2) {
+                Some([0xFF, m]) if *m == expected => {
+                    bits.pos += 2;
+                    dc_sum.fill(0);
+                }
+                None | Some([0xFF]) => return Err(at.truncated()),
+                _ => return Err(at.corrupt("restart marker missing")),
+            }
+        }
+        for (((c, d, a), &count), sum) in parts.iter().zip(&per_mcu).zip(&mut dc_sum) {
+            for _ in 0..count {
+                let size = bits.decode(d, &at)?;
+                if size > 11 {
+                    return Err(at.corrupt("bad DC difference"));
+                }
+                *sum += bits.value(u32::from(size), &at)?;
+                let step = dc_step[c.tq];
+                if sum.abs().saturating_mul(step) > dc_limit + step {
+                    return Err(at.corrupt("DC value out of range"));
+                }
+                let mut k = 1;
+                while k < 64 {
+                    let rs = bits.decode(a, &at)?;
+                    let (run, size) = (u32::from(rs >> 4), u32::from(rs & 15));
+                    if size == 0 {
+                        if run != 15 {
+                            break; // end of block
+                        }
+                        k += 16;
+                    } else {
+                        k += run;
+                        if k > 63 {
+                            return Err(at.corrupt("coefficient beyond the 64th"));
+                        }
+                        bits.skip(size, &at)?;
+                        k += 1;
+                    }
+                }
+                if k > 64 {
+                    return Err(at.corrupt("coefficient beyond the 64th"));
+                }
+                at.block += 1;
+            }
+        }
+    }
+    // The scan is complete: the rest of its last byte is padding, which the
+    // standard makes 1-bits; what follows must be a marker (or the end of a
+    // file that lacks only its EOI).
+    if bits.left > 0 && bits.byte & ((1 << bits.left) - 1) != (1 << bits.left) - 1 {
+        return Err(at.corrupt("padding bits that are not 1s after the last block; the data ends"));
+    }
+    bits.align();
+    let rest = &bytes[bits.pos..];
+    let extra = rest
+        .windows(2)
+        .position(|w| w[0] == 0xFF && w[1] != 0)
+        .unwrap_or(rest.len());
+    if extra > 0 && !(extra == rest.len() && rest.iter().all(|&b| b == 0xFF)) {
+        return Err(JpegProblem::Corrupt(format!(
+            "{extra} extra bytes after the last of {blocks} blocks"
+        )));
+    }
+    Ok(bits.pos + extra)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn jpeg(w: u32, h: u32, gray: bool) -> Vec<u8> {
+        let img = image::RgbImage::from_fn(w, h, |x, y| {
+            image::Rgb([
+                (x * 7 % 256) as u8,
+                (y * 5 % 256) as u8,
+                ((x ^ y) % 256) as u8,
+            ])
+        });
+        let mut out = Vec::new();
+        let enc = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90);
+        if gray {
+            image::DynamicImage::ImageRgb8(img)
+                .to_luma8()
+                .write_with_encoder(enc)
+                .unwrap();
+        } else {
+            img.write_with_encoder(enc).unwrap();
+        }
+        out
+    }
+
+    #[test]
+    fn whole_files_pass_and_so_does_one_without_eoi() {
+        for (w, h, gray) in [
+            (40, 30, false),
+            (17, 9, false),
+            (33, 21, true),
+            (1, 1, false),
+        ] {
+            let b = jpeg(w, h, gray);
+            assert_eq!(check_jpeg(&b), Ok(()), "{w}x{h} gray={gray}");
+            assert_eq!(check_jpeg(&b[..b.len() - 2]), Ok(()), "{w}x{h} without EOI");
+        }
+    }
+
+    #[test]
+    fn cut_or_overwritten_files_fail() {
+        let b = jpeg(64, 48, false);
+        for cut in [b.len() / 2, b.len() - 10, 200] {
+            assert!(
+                matches!(check_jpeg(&b[..cut]), Err(JpegProblem::Truncated(_))),
+                "cut at {cut}: {:?}",
+                check_jpeg(&b[..cut])
+            );
+        }
+        let mut c = b.clone();
+        let mid = c.len() / 2;
+        c[mid..mid + 30].fill(0x55);
+        assert!(
+            matches!(check_jpeg(&c), Err(JpegProblem::Corrupt(_))),
+            "{:?}",
+            check_jpeg(&c)
+        );
+    }
+}

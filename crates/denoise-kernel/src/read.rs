@@ -1,0 +1,238 @@
+//! Reading a photo strictly: by its content, not its name; whole or not at
+//! all; and only if it fits in memory.
+//!
+//! 1. The format comes from the first bytes (a PNG named `.jpg` is read as a
+//!    PNG, as scikit-image does); any other format is refused by name.
+//! 2. The declared size is checked against a pixel limit *before* anything
+//!    big is allocated, and the buffers are reserved with `try_reserve`, so a
+//!    huge photo is one error line instead of an abort of the whole job.
+//! 3. A JPEG is checked by [`crate::jpeg_check`] and decoded with
+//!    zune-jpeg in strict mode (the image crate turns strict mode off, and
+//!    then a cut or damaged file decodes to grey blocks without a word).
+
+use std::io::Cursor;
+use std::path::Path;
+
+use image::{DynamicImage, ImageBuffer, ImageDecoder, ImageFormat};
+use zune_core::bytestream::ZCursor;
+use zune_core::colorspace::ColorSpace;
+use zune_core::options::DecoderOptions;
+
+use crate::jpeg_check::{JpegProblem, check_jpeg};
+use crate::{DenoiseError, file_error};
+
+/// About how many bytes the whole pipeline (decode, filter, encode) needs for
+/// one value of a photo with samples of `sample_bytes` bytes: two float64
+/// copies (the image, filtered in place, and its padded planes), plus the
+/// file's bytes, the decoded samples and the result's encoding. Measured
+/// with `scripts/peak_memory.sh`: 49 bytes per 8-bit RGB pixel (this says 54).
+pub fn bytes_per_value(sample_bytes: u64) -> u64 {
+    2 * 8 + 2 * sample_bytes
+}
+
+/// Bytes needed to denoise a `width × height` photo of `channels` samples of
+/// `sample_bytes` bytes each (see [`bytes_per_value`]).
+pub fn bytes_needed(width: u64, height: u64, channels: u64, sample_bytes: u64) -> u64 {
+    (width * height)
+        .saturating_mul(channels)
+        .saturating_mul(bytes_per_value(sample_bytes))
+}
+
+/// The default `--max-pixels`: the largest 8-bit RGB photo whose filtering
+/// fits in half of this machine's memory (the other half is left to the
+/// system and to other ranks); 100 megapixels where the memory is unknown.
+pub fn default_max_pixels() -> u64 {
+    let total = std::fs::read_to_string("/proc/meminfo").ok().and_then(|m| {
+        let line = m.lines().find(|l| l.starts_with("MemTotal:"))?;
+        line.split_whitespace().nth(1)?.parse::<u64>().ok()
+    });
+    match total {
+        Some(kib) => kib * 1024 / 2 / bytes_needed(1, 1, 3, 1),
+        None => 100_000_000,
+    }
+}
+
+/// A vector of `n` copies of `value`, or an error if the memory is not there
+/// (a plain `vec!` would abort the process).
+pub(crate) fn try_vec<T: Clone>(n: usize, value: T) -> Result<Vec<T>, DenoiseError> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(n)
+        .map_err(|_| out_of_memory(n * size_of::<T>()))?;
+    v.resize(n, value);
+    Ok(v)
+}
+
+pub(crate) fn out_of_memory(bytes: usize) -> DenoiseError {
+    DenoiseError::Image(format!(
+        "not enough memory: {} more were needed (try fewer ranks per machine, or a smaller photo)",
+        gigabytes(bytes as u64)
+    ))
+}
+
+fn gigabytes(bytes: u64) -> String {
+    if bytes < 1_000_000_000 {
+        format!("{:.0} MB", (bytes as f64 / 1e6).ceil())
+    } else {
+        format!("{:.1} GB", bytes as f64 / 1e9)
+    }
+}
+
+/// Reads and decodes the image file at `path` (see the module docs).
+pub(crate) fn decode_file(path: &Path, max_pixels: u64) -> Result<DynamicImage, DenoiseError> {
+    let bytes = read_bytes(path)?;
+    let fail = |m: String| file_error(path, m);
+    match image::guess_format(&bytes) {
+        Ok(ImageFormat::Jpeg) => decode_jpeg(&bytes, max_pixels).map_err(fail),
+        Ok(ImageFormat::Png) => decode_png(&bytes, max_pixels).map_err(fail),
+        Ok(other) => Err(fail(format!(
+            "a {} image, not a JPEG or PNG; convert it first",
+            other
+                .extensions_str()
+                .first()
+                .unwrap_or(&"?")
+                .to_uppercase()
+        ))),
+        Err(_) if bytes.is_empty() => Err(fail("empty file (0 bytes), not a photo".into())),
+        Err(_) => Err(fail(format!(
+            "not a JPEG or PNG image (it starts with {})",
+            bytes
+                .iter()
+                .take(8)
+                .map(|b| format!("{b:02x}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        ))),
+    }
+}
+
+/// The file's bytes; a broken or looping symbolic link says so.
+fn read_bytes(path: &Path) -> Result<Vec<u8>, DenoiseError> {
+    std::fs::read(path).map_err(|e| {
+        let link = std::fs::symlink_metadata(path).is_ok_and(|m| m.is_symlink());
+        let message = match (link, e.raw_os_error()) {
+            (true, Some(40)) => "symbolic link loop (ELOOP)".to_owned(),
+            (true, _) if e.kind() == std::io::ErrorKind::NotFound => {
+                let target = std::fs::read_link(path).unwrap_or_default();
+                format!("broken symbolic link: {} does not exist", target.display())
+            }
+            _ => e.to_string(),
+        };
+        file_error(path, message)
+    })
+}
+
+/// Refuses a photo larger than the limit, naming its size and memory need.
+fn check_size(
+    width: u64,
+    height: u64,
+    channels: u64,
+    sample_bytes: u64,
+    max_pixels: u64,
+) -> Result<(), String> {
+    if width * height > max_pixels {
+        return Err(format!(
+            "{width}x{height} pixels needs about {}, over the limit {max_pixels} (--max-pixels)",
+            gigabytes(bytes_needed(width, height, channels, sample_bytes))
+        ));
+    }
+    Ok(())
+}
+
+fn decode_jpeg(bytes: &[u8], max_pixels: u64) -> Result<DynamicImage, String> {
+    let options = DecoderOptions::default()
+        .set_strict_mode(true)
+        .set_max_width(usize::MAX)
+        .set_max_height(usize::MAX);
+    let mut decoder = zune_jpeg::JpegDecoder::new_with_options(ZCursor::new(bytes), options);
+    decoder.decode_headers().map_err(jpeg_error)?;
+    let (w, h) = decoder.dimensions().expect("headers decoded");
+    let gray = matches!(decoder.input_colorspace(), Some(ColorSpace::Luma));
+    let channels = if gray { 1 } else { 3 };
+    check_size(w as u64, h as u64, channels, 1, max_pixels)?;
+    match check_jpeg(bytes) {
+        Ok(()) => {}
+        Err(JpegProblem::Truncated(why)) => return Err(format!("truncated JPEG data ({why})")),
+        Err(JpegProblem::Corrupt(why)) => return Err(format!("corrupt JPEG data ({why})")),
+    }
+    let out = if gray {
+        ColorSpace::Luma
+    } else {
+        ColorSpace::RGB
+    };
+    decoder.set_options(decoder.options().jpeg_set_out_colorspace(out));
+    let mut buffer = try_vec(w * h * channels as usize, 0u8).map_err(|e| e.to_string())?;
+    decoder.decode_into(&mut buffer).map_err(jpeg_error)?;
+    let (w, h) = (w as u32, h as u32);
+    Ok(if gray {
+        DynamicImage::ImageLuma8(ImageBuffer::from_raw(w, h, buffer).expect("size"))
+    } else {
+        DynamicImage::ImageRgb8(ImageBuffer::from_raw(w, h, buffer).expect("size"))
+    })
+}
+
+fn jpeg_error(e: zune_jpeg::errors::DecodeErrors) -> String {
+    let text = one_line(&e.to_string());
+    if matches!(e, zune_jpeg::errors::DecodeErrors::ExhaustedData) || text.contains("end of") {
+        format!("truncated JPEG data ({text})")
+    } else {
+        format!("corrupt JPEG data ({text})")
+    }
+}
+
+fn decode_png(bytes: &[u8], max_pixels: u64) -> Result<DynamicImage, String> {
+    let decoder = image::codecs::png::PngDecoder::new(Cursor::new(bytes)).map_err(png_error)?;
+    let (w, h) = decoder.dimensions();
+    let colour = decoder.color_type();
+    let channels = u64::from(colour.channel_count());
+    let sample_bytes = u64::from(colour.bytes_per_pixel()) / channels;
+    check_size(
+        u64::from(w),
+        u64::from(h),
+        channels,
+        sample_bytes,
+        max_pixels,
+    )?;
+    let mut buffer = try_vec(decoder.total_bytes() as usize, 0u8).map_err(|e| e.to_string())?;
+    decoder.read_image(&mut buffer).map_err(png_error)?;
+    use image::ColorType as C;
+    let image = match colour {
+        C::L8 => ImageBuffer::from_raw(w, h, buffer).map(DynamicImage::ImageLuma8),
+        C::La8 => ImageBuffer::from_raw(w, h, buffer).map(DynamicImage::ImageLumaA8),
+        C::Rgb8 => ImageBuffer::from_raw(w, h, buffer).map(DynamicImage::ImageRgb8),
+        C::Rgba8 => ImageBuffer::from_raw(w, h, buffer).map(DynamicImage::ImageRgba8),
+        C::L16 | C::La16 | C::Rgb16 | C::Rgba16 => {
+            // read_image gives native-endian u16 samples.
+            let samples: Vec<u16> = buffer
+                .chunks_exact(2)
+                .map(|b| u16::from_ne_bytes([b[0], b[1]]))
+                .collect();
+            drop(buffer);
+            match colour {
+                C::L16 => ImageBuffer::from_raw(w, h, samples).map(DynamicImage::ImageLuma16),
+                C::La16 => ImageBuffer::from_raw(w, h, samples).map(DynamicImage::ImageLumaA16),
+                C::Rgb16 => ImageBuffer::from_raw(w, h, samples).map(DynamicImage::ImageRgb16),
+                _ => ImageBuffer::from_raw(w, h, samples).map(DynamicImage::ImageRgba16),
+            }
+        }
+        other => return Err(format!("PNG of unsupported colour type {other:?}")),
+    };
+    image.ok_or_else(|| "PNG data of the wrong size".to_owned())
+}
+
+fn png_error(e: image::ImageError) -> String {
+    let text = one_line(&e.to_string());
+    if text.contains("EOF") || text.contains("eof") || text.contains("end of") {
+        format!("truncated PNG data ({text})")
+    } else {
+        format!("corrupt PNG data ({text})")
+    }
+}
+
+/// A message on one line: its non-blank lines, trimmed, joined by ": ".
+pub(crate) fn one_line(text: &str) -> String {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(": ")
+}
