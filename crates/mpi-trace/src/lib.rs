@@ -534,6 +534,9 @@ fn align_clocks(rank: i32, size: i32) -> i64 {
                 st,
             );
         }
+        // Rank 0 finishes the ping-pongs last: leave MPI_Init together, as
+        // ranks do untraced (MPI_Init ends with a fence of its own).
+        PMPI_Barrier(comm);
         PMPI_Comm_free(&mut comm);
     }
     offset
