@@ -51,7 +51,7 @@ use std::cell::{Cell, UnsafeCell};
 use std::ffi::{c_char, c_int, c_void};
 use std::io::Write;
 use std::mem::MaybeUninit;
-use std::sync::atomic::{AtomicI32, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
 
@@ -156,7 +156,7 @@ pub const WORLD: u8 = 16;
 #[derive(Clone, Copy, Debug)]
 #[repr(C)]
 pub struct Event {
-    /// Nanoseconds since this process's epoch (aligned to rank 0 when written).
+    /// Event-clock ticks (written as nanoseconds on rank 0's clock).
     pub start: u64,
     pub end: u64,
     /// Bytes of the message, or of this rank's share of a collective.
@@ -209,6 +209,10 @@ struct Trace {
     merge: bool,
     rank: i32,
     size: i32,
+    /// (event clock, nanoseconds) read at MPI_Init, for turning ticks into nanoseconds.
+    clocks: (u64, u64),
+    /// Polls further apart than this, in event-clock units, are not merged.
+    merge_gap: u64,
     /// This rank's clock minus rank 0's, in nanoseconds.
     offset: i64,
     thread_level: i32,
@@ -231,8 +235,39 @@ thread_local! {
     static BUSY: Cell<bool> = const { Cell::new(false) };
 }
 
-fn now() -> u64 {
+/// Nanoseconds since this process's epoch (the system's monotonic clock).
+fn clock_ns() -> u64 {
     EPOCH.get_or_init(Instant::now).elapsed().as_nanos() as u64
+}
+
+/// Event timestamps read the processor's time-stamp counter when it ticks at
+/// a constant rate (x86-64 `constant_tsc` and `nonstop_tsc`): a few
+/// nanoseconds, where even the fast monotonic clock costs about 20. Ticks are
+/// turned into nanoseconds when the trace is written, from two readings of
+/// both clocks (at MPI_Init and at the end).
+static USE_TSC: AtomicBool = AtomicBool::new(false);
+
+#[inline(always)]
+fn now() -> u64 {
+    #[cfg(target_arch = "x86_64")]
+    if USE_TSC.load(Ordering::Relaxed) {
+        #[allow(unused_unsafe)]
+        // SAFETY: reading the time-stamp counter has no preconditions.
+        return unsafe { std::arch::x86_64::_rdtsc() };
+    }
+    clock_ns()
+}
+
+/// Chooses the event clock (once, at MPI_Init) and reads both clocks.
+fn start_clocks() -> (u64, u64) {
+    let constant = cfg!(target_arch = "x86_64")
+        && std::fs::read_to_string("/proc/cpuinfo").is_ok_and(|info| {
+            info.lines()
+                .find(|l| l.starts_with("flags"))
+                .is_some_and(|l| l.contains(" constant_tsc") && l.contains(" nonstop_tsc"))
+        });
+    USE_TSC.store(constant, Ordering::Relaxed);
+    (now(), clock_ns())
 }
 
 /// Runs `pmpi`; if tracing is on and this is not a call from within another
@@ -281,7 +316,7 @@ impl Trace {
             && last.flags == event.flags
             && last.comm_peer == event.comm_peer
             && last.tag == event.tag
-            && event.start.saturating_sub(last.end) < MERGE_GAP_NS;
+            && event.start.saturating_sub(last.end) < self.merge_gap;
         if same {
             last.end = event.end;
             last.count += 1;
@@ -440,7 +475,7 @@ fn forget(k: u64) -> Option<Pending> {
 // ---------------------------------------------------------------------------
 // Start and end.
 
-fn start_tracing(start: u64, thread_level: c_int) {
+fn start_tracing(clocks: (u64, u64), thread_level: c_int) {
     let (mut rank, mut size) = (0, 1);
     // SAFETY: MPI is initialised; out-pointers are locals.
     unsafe {
@@ -455,6 +490,13 @@ fn start_tracing(start: u64, thread_level: c_int) {
     // SAFETY: the elements are MaybeUninit, which need no initialisation; the
     // memory is only touched when a slot is written.
     unsafe { events.set_len(capacity) };
+    // Event-clock units per nanosecond, from MPI_Init's own duration (for the merge gap).
+    let (ticks, ns) = (now() - clocks.0, clock_ns() - clocks.1);
+    let per_ns = if ns > 0 {
+        ticks as f64 / ns as f64
+    } else {
+        1.0
+    };
     let offset = align_clocks(rank, size);
     // SAFETY: reading an immutable constant.
     let multiple = unsafe { RSMPI_THREAD_MULTIPLE };
@@ -465,6 +507,8 @@ fn start_tracing(start: u64, thread_level: c_int) {
         merge: thread_level < multiple,
         rank,
         size,
+        clocks,
+        merge_gap: (MERGE_GAP_NS as f64 * per_ns) as u64,
         offset,
         thread_level,
     };
@@ -473,7 +517,7 @@ fn start_tracing(start: u64, thread_level: c_int) {
     {
         trace.record(Event {
             flags: WORLD,
-            ..Event::new(Call::InitThread, start, now())
+            ..Event::new(Call::InitThread, clocks.0, now())
         });
     }
 }
@@ -498,7 +542,7 @@ fn align_clocks(rank: i32, size: i32) -> i64 {
             for r in 1..size {
                 let mut best = (u64::MAX, 0i64);
                 for _ in 0..SYNC_ROUNDS {
-                    let t0 = now();
+                    let t0 = clock_ns();
                     PMPI_Send(std::ptr::null(), 0, u64t, r, 0, comm);
                     let mut theirs = 0u64;
                     PMPI_Recv(
@@ -510,7 +554,7 @@ fn align_clocks(rank: i32, size: i32) -> i64 {
                         comm,
                         st,
                     );
-                    let t1 = now();
+                    let t1 = clock_ns();
                     if t1 - t0 < best.0 {
                         let middle = t0 / 2 + t1 / 2 + (t0 % 2 + t1 % 2) / 2;
                         best = (t1 - t0, theirs as i64 - middle as i64);
@@ -521,7 +565,7 @@ fn align_clocks(rank: i32, size: i32) -> i64 {
         } else {
             for _ in 0..SYNC_ROUNDS {
                 PMPI_Recv(std::ptr::null_mut(), 0, u64t, 0, 0, comm, st);
-                let mine = now();
+                let mine = clock_ns();
                 PMPI_Send(&mine as *const u64 as *const c_void, 1, u64t, 0, 0, comm);
             }
             PMPI_Recv(
@@ -566,6 +610,14 @@ fn write_trace(ended: &str) {
             .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
             .unwrap_or_default();
         let events = trace.events();
+        // Ticks to nanoseconds: a line through MPI_Init's and this moment's readings.
+        let (t0, n0) = trace.clocks;
+        let (t1, n1) = (now(), clock_ns());
+        let scale = if t1 > t0 {
+            (n1 - n0) as f64 / (t1 - t0) as f64
+        } else {
+            1.0
+        };
         writeln!(out, "# mpi-trace 1")?;
         writeln!(out, "# rank {}", trace.rank)?;
         writeln!(out, "# size {}", trace.size)?;
@@ -579,7 +631,10 @@ fn write_trace(ended: &str) {
         for slot in events {
             // SAFETY: the first `next` slots were written; no MPI call runs now.
             let e = unsafe { (*slot.get()).assume_init_ref() };
-            let at = |t: u64| t as i64 - trace.offset;
+            let at = |t: u64| {
+                let ns = n0 as f64 + (t as f64 - t0 as f64) * scale;
+                ns.round() as i64 - trace.offset
+            };
             writeln!(
                 out,
                 "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
@@ -594,7 +649,7 @@ fn write_trace(ended: &str) {
                 e.flags
             )?;
         }
-        out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+        out.into_inner().map_err(|e| e.into_error())?;
         std::fs::rename(&temp, &path)
     };
     if let Err(err) = write() {
@@ -618,7 +673,7 @@ fn write_trace(ended: &str) {
 /// As for `MPI_Init`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn MPI_Init(argc: *mut c_int, argv: *mut *mut *mut c_char) -> c_int {
-    let start = now();
+    let start = start_clocks();
     // SAFETY: see the block comment above.
     let rc = unsafe { PMPI_Init(argc, argv) };
     if rc == 0 {
@@ -639,7 +694,7 @@ pub unsafe extern "C" fn MPI_Init_thread(
     required: c_int,
     provided: *mut c_int,
 ) -> c_int {
-    let start = now();
+    let start = start_clocks();
     // SAFETY: see the block comment above.
     let rc = unsafe { PMPI_Init_thread(argc, argv, required, provided) };
     if rc == 0 {

@@ -46,6 +46,9 @@ pub struct TraceArgs {
     /// Do not show the traced program's own output (only the summary)
     #[arg(long)]
     pub hide_output: bool,
+    /// Also save the timeline picture as FILE.png (for the notes)
+    #[arg(long, value_name = "FILE.png")]
+    pub save_png: Option<PathBuf>,
     /// The job to trace, as you would start it: mpiexec -n 4 target/release/sum-p2p
     #[arg(last = true, required = true, value_name = "LAUNCHER")]
     pub command: Vec<String>,
@@ -389,7 +392,7 @@ pub fn summary(job: &JobTrace, messages: &[Message], out_dir: &Path) -> String {
                 let whom = if e.kind() == Kind::Collective {
                     match last.get(&(r, i)) {
                         Some(&l) if l != r as i32 => format!(" for rank {l}"),
-                        Some(_) => " (it came last)".to_owned(),
+                        Some(_) => " (the last to arrive)".to_owned(),
                         None => String::new(),
                     }
                 } else if e.peer >= 0 {
@@ -468,10 +471,13 @@ pub fn summary(job: &JobTrace, messages: &[Message], out_dir: &Path) -> String {
             let _ = writeln!(s, "rank {} called MPI_Abort", rank.rank);
         }
     }
+    // Shown relative to the current folder when inside it (the notes show this line).
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let shown = out_dir.strip_prefix(&cwd).unwrap_or(out_dir);
     let _ = writeln!(
         s,
         "Timeline: {0}/timeline.png (and .svg); Perfetto or chrome://tracing: {0}/trace.json",
-        out_dir.display()
+        shown.display()
     );
     s
 }
@@ -630,7 +636,13 @@ fn draw_timeline<DB: DrawingBackend>(
     let n = job.ranks.len();
     let t0 = origin(job);
     let t_end = job.ranks.iter().map(RankTrace::finish).max().unwrap_or(t0);
-    let ms = |t: i64| (t - t0) as f64 / 1e6;
+    // The time axis in milliseconds, or in seconds for jobs longer than 2 s.
+    let (unit, per_ns) = if t_end - t0 > 2_000_000_000 {
+        ("s", 1e-9)
+    } else {
+        ("ms", 1e-6)
+    };
+    let ms = |t: i64| (t - t0) as f64 * per_ns;
     let x_end = ms(t_end).max(1e-3) * 1.02;
     let program = &job.ranks[0].program;
     let aggregated = messages.len() > MAX_ARROWS;
@@ -651,7 +663,7 @@ fn draw_timeline<DB: DrawingBackend>(
         .disable_y_mesh()
         .disable_x_mesh()
         .y_labels(0)
-        .x_desc("time since MPI_Init returned (ms)")
+        .x_desc(format!("time since MPI_Init returned ({unit})"))
         .axis_desc_style((FONT, 16))
         .label_style((FONT, 14))
         .draw()
@@ -660,7 +672,7 @@ fn draw_timeline<DB: DrawingBackend>(
     // Lane r is the band [n-1-r, n-r] of the y axis: rank 0 on top.
     let lane = |r: usize| (n - 1 - r) as f64;
     let (plot_w, _) = chart.plotting_area().dim_in_pixel();
-    let min_w = x_end / plot_w.max(1) as f64; // one pixel, in ms
+    let min_w = x_end / plot_w.max(1) as f64; // one pixel, in time units
     chart
         .draw_series((0..n).map(|r| {
             Rectangle::new(
@@ -855,6 +867,15 @@ fn trace_job(args: &TraceArgs, lib: &Path, raw: &Path, trace_root: &Path) -> Res
         None => trace_root.join(if program.is_empty() { "job" } else { &program }),
     };
     write_outputs(&out, raw, &job)?;
+    if let Some(png) = &args.save_png {
+        if let Some(parent) = png.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+        }
+        let temp = png.with_extension("png.tmp");
+        std::fs::copy(out.join("timeline.png"), &temp)
+            .and_then(|_| std::fs::rename(&temp, png))
+            .map_err(|e| format!("{}: {e}", png.display()))?;
+    }
     let messages = messages(&job);
     print!("{}", summary(&job, &messages, &out));
     if status.success() {
