@@ -366,7 +366,7 @@ pub fn summary(job: &JobTrace, messages: &[Message], out_dir: &Path) -> String {
     );
     let _ = writeln!(
         s,
-        "| rank | computing | in MPI | MPI calls | sent | received | longest wait |"
+        "| rank | computing | in MPI | MPI calls | messages sent | messages received | longest wait |"
     );
     let _ = writeln!(s, "|---|---|---|---|---|---|---|");
     let last = last_arrivals(job);
