@@ -24,7 +24,8 @@
 //!
 //! # Clocks
 //!
-//! At `MPI_Init`, rank 0 plays a few ping-pongs with every rank: the other
+//! Ranks on rank 0's host (the same boot id) read the same monotonic clock.
+//! For the others, at `MPI_Init`, rank 0 plays a few ping-pongs with each: the other
 //! rank answers with its clock, rank 0 takes the midpoint of its send and
 //! receive times as the same instant, and keeps the estimate of the fastest
 //! round trip. Times in the files are on rank 0's clock, so traces of ranks
@@ -53,7 +54,6 @@ use std::io::Write;
 use std::mem::MaybeUninit;
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
-use std::time::Instant;
 
 use mpi_sys::*;
 
@@ -198,7 +198,7 @@ const DEFAULT_EVENTS: usize = 1 << 20;
 /// Polls further apart than this are not merged (the program did something else between them).
 const MERGE_GAP_NS: u64 = 5_000_000;
 /// Ping-pongs per rank for the clock alignment.
-const SYNC_ROUNDS: usize = 8;
+const SYNC_ROUNDS: usize = 16;
 
 /// The per-process trace: a fixed buffer and the index of the next free slot.
 struct Trace {
@@ -225,7 +225,6 @@ struct Trace {
 unsafe impl Sync for Trace {}
 
 static TRACE: OnceLock<Trace> = OnceLock::new();
-static EPOCH: OnceLock<Instant> = OnceLock::new();
 /// Requests the table could not hold (their receives are then not matched).
 static UNTRACKED: AtomicU64 = AtomicU64::new(0);
 static WRITTEN: AtomicI32 = AtomicI32::new(0);
@@ -235,9 +234,29 @@ thread_local! {
     static BUSY: Cell<bool> = const { Cell::new(false) };
 }
 
-/// Nanoseconds since this process's epoch (the system's monotonic clock).
+/// Nanoseconds of the system's monotonic clock: the same clock for every
+/// process of one host (one boot).
 fn clock_ns() -> u64 {
-    EPOCH.get_or_init(Instant::now).elapsed().as_nanos() as u64
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid out-pointer; CLOCK_MONOTONIC always exists on Linux.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+}
+
+/// Which boot of which machine this process runs on: ranks with rank 0's
+/// boot share its monotonic clock and need no alignment.
+fn boot_id(rank: i32) -> u64 {
+    match std::fs::read_to_string("/proc/sys/kernel/random/boot_id") {
+        // FNV-1a of the id's text.
+        Ok(id) => id.trim().bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+        }),
+        // Unknown: a value of its own, so the clocks are aligned by ping-pongs.
+        Err(_) => u64::from(std::process::id()) << 32 | rank as u32 as u64,
+    }
 }
 
 /// Event timestamps read the processor's time-stamp counter when it ticks at
@@ -522,8 +541,9 @@ fn start_tracing(clocks: (u64, u64), thread_level: c_int) {
     }
 }
 
-/// This rank's clock minus rank 0's (see the module docs), by ping-pongs on a
-/// private duplicate of the world communicator.
+/// This rank's clock minus rank 0's (see the module docs). Ranks on rank 0's
+/// host (same boot id) share its clock: 0. The others play ping-pongs with
+/// rank 0 on a private duplicate of the world communicator.
 fn align_clocks(rank: i32, size: i32) -> i64 {
     let mut comm = MaybeUninit::uninit();
     // SAFETY: collective over the world, at init, on every rank alike.
@@ -532,28 +552,37 @@ fn align_clocks(rank: i32, size: i32) -> i64 {
     }
     // SAFETY: initialised by the successful PMPI_Comm_dup.
     let mut comm = unsafe { comm.assume_init() };
+    // MPI_TRACE_ALIGN=always: ping-pong even on one host (the tests check the
+    // estimate against the shared clock, whose true offset is 0).
+    let always = std::env::var_os("MPI_TRACE_ALIGN").is_some_and(|v| v == "always");
+    let mine = if always {
+        u64::MAX - rank as u64
+    } else {
+        boot_id(rank)
+    };
+    let mut boots = vec![0u64; size.max(1) as usize];
     let mut offset = 0i64;
-    // SAFETY: every buffer is a local of the type and count given; the status
-    // is RSMPI_STATUS_IGNORE; rank 0 and rank r run the same sequence of calls.
+    // SAFETY: every buffer is a local (or `boots`, of `size` elements) of the
+    // type and count given; the status is RSMPI_STATUS_IGNORE; every rank
+    // runs the same sequence of collectives, and rank 0 and each remote rank
+    // the same sequence of messages.
     unsafe {
         let st = RSMPI_STATUS_IGNORE;
         let (u64t, i64t) = (RSMPI_UINT64_T, RSMPI_INT64_T);
+        let me = &mine as *const u64 as *const c_void;
+        PMPI_Allgather(me, 1, u64t, boots.as_mut_ptr().cast(), 1, u64t, comm);
+        let remote: Vec<i32> = (1..size)
+            .filter(|&r| boots[r as usize] != boots[0])
+            .collect();
         if rank == 0 {
-            for r in 1..size {
+            for &r in &remote {
                 let mut best = (u64::MAX, 0i64);
                 for _ in 0..SYNC_ROUNDS {
                     let t0 = clock_ns();
                     PMPI_Send(std::ptr::null(), 0, u64t, r, 0, comm);
                     let mut theirs = 0u64;
-                    PMPI_Recv(
-                        &mut theirs as *mut u64 as *mut c_void,
-                        1,
-                        u64t,
-                        r,
-                        0,
-                        comm,
-                        st,
-                    );
+                    let into = &mut theirs as *mut u64 as *mut c_void;
+                    PMPI_Recv(into, 1, u64t, r, 0, comm, st);
                     let t1 = clock_ns();
                     if t1 - t0 < best.0 {
                         let middle = t0 / 2 + t1 / 2 + (t0 % 2 + t1 % 2) / 2;
@@ -562,25 +591,20 @@ fn align_clocks(rank: i32, size: i32) -> i64 {
                 }
                 PMPI_Send(&best.1 as *const i64 as *const c_void, 1, i64t, r, 1, comm);
             }
-        } else {
+        } else if remote.contains(&rank) {
             for _ in 0..SYNC_ROUNDS {
                 PMPI_Recv(std::ptr::null_mut(), 0, u64t, 0, 0, comm, st);
-                let mine = clock_ns();
-                PMPI_Send(&mine as *const u64 as *const c_void, 1, u64t, 0, 0, comm);
+                let now = clock_ns();
+                PMPI_Send(&now as *const u64 as *const c_void, 1, u64t, 0, 0, comm);
             }
-            PMPI_Recv(
-                &mut offset as *mut i64 as *mut c_void,
-                1,
-                i64t,
-                0,
-                1,
-                comm,
-                st,
-            );
+            let into = &mut offset as *mut i64 as *mut c_void;
+            PMPI_Recv(into, 1, i64t, 0, 1, comm, st);
         }
-        // Rank 0 finishes the ping-pongs last: leave MPI_Init together, as
-        // ranks do untraced (MPI_Init ends with a fence of its own).
-        PMPI_Barrier(comm);
+        if !remote.is_empty() {
+            // Rank 0 finishes the ping-pongs last: leave MPI_Init together, as
+            // ranks do untraced (MPI_Init ends with a fence of its own).
+            PMPI_Barrier(comm);
+        }
         PMPI_Comm_free(&mut comm);
     }
     offset

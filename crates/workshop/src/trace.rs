@@ -25,6 +25,7 @@
 //! tag, order).
 
 use std::collections::{BTreeMap, HashMap};
+use std::ffi::{OsStr, OsString};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -794,20 +795,39 @@ fn target_dir() -> Result<PathBuf, String> {
         .ok_or_else(|| "cannot find the target folder".to_owned())
 }
 
-/// The launcher line with what Open MPI's `mpirun` needs to pass our variables on.
-fn launcher_line(command: &[String]) -> Vec<String> {
+/// The job's command line, with the tracing library given to the MPI program only.
+///
+/// The program is the first argument after the launcher that names an
+/// executable file; `env LD_PRELOAD=… MPI_TRACE_DIR=…` is put before it, so
+/// the launcher and its helper processes (which are not MPI programs) do not
+/// load the library (and with it libmpi). Otherwise (a program found through
+/// PATH, say) the variables are set for the whole line, and Open MPI's
+/// `mpirun`, which forwards only the variables named with `-x`, gets `-x`s;
+/// the returned flag says so.
+fn launcher_line(command: &[String], preload: &OsStr, dir: &Path) -> (Vec<OsString>, bool) {
+    let is_program = |arg: &String| {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(arg).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    };
+    let mut line: Vec<OsString> = command.iter().map(OsString::from).collect();
+    if let Some(i) = (1..command.len()).find(|&i| is_program(&command[i])) {
+        let mut preload_var = OsString::from("LD_PRELOAD=");
+        preload_var.push(preload);
+        let mut dir_var = OsString::from("MPI_TRACE_DIR=");
+        dir_var.push(dir);
+        line.splice(i..i, [OsString::from("env"), preload_var, dir_var]);
+        return (line, false);
+    }
     let name = Path::new(&command[0])
         .file_name()
         .unwrap_or_default()
         .to_string_lossy()
         .into_owned();
-    let mut line = vec![command[0].clone()];
     if name.contains("openmpi") || name == "orterun" || name == "oshrun" {
-        // Open MPI's mpirun forwards only the variables named with -x.
-        line.extend(["-x", "LD_PRELOAD", "-x", "MPI_TRACE_DIR"].map(String::from));
+        let flags = ["-x", "LD_PRELOAD", "-x", "MPI_TRACE_DIR"].map(OsString::from);
+        line.splice(1..1, flags);
     }
-    line.extend(command[1..].iter().cloned());
-    line
+    (line, true)
 }
 
 /// Runs `workshop trace`.
@@ -833,7 +853,6 @@ pub fn run(args: &TraceArgs) -> Result<(), String> {
 }
 
 fn trace_job(args: &TraceArgs, lib: &Path, raw: &Path, trace_root: &Path) -> Result<(), String> {
-    let line = launcher_line(&args.command);
     let preload = match std::env::var_os("LD_PRELOAD") {
         Some(old) if !old.is_empty() => {
             let mut v = lib.as_os_str().to_owned();
@@ -843,17 +862,20 @@ fn trace_job(args: &TraceArgs, lib: &Path, raw: &Path, trace_root: &Path) -> Res
         }
         _ => lib.as_os_str().to_owned(),
     };
+    let (line, whole_line) = launcher_line(&args.command, &preload, raw);
     let mut command = Command::new(&line[0]);
-    command
-        .args(&line[1..])
-        .env("LD_PRELOAD", preload)
-        .env("MPI_TRACE_DIR", raw);
+    command.args(&line[1..]);
+    if whole_line {
+        command
+            .env("LD_PRELOAD", &preload)
+            .env("MPI_TRACE_DIR", raw);
+    }
     if args.hide_output {
         command.stdout(std::process::Stdio::null());
     }
     let status = command
         .status()
-        .map_err(|e| format!("cannot run `{}`: {e}", line[0]))?;
+        .map_err(|e| format!("cannot run `{}`: {e}", args.command[0]))?;
     let job = read_dir(raw).map_err(|e| {
         if status.success() {
             e
@@ -1047,21 +1069,34 @@ mod tests {
     }
 
     #[test]
-    fn open_mpi_gets_its_export_flags() {
-        let line = |s: &str| launcher_line(&s.split(' ').map(String::from).collect::<Vec<_>>());
-        assert_eq!(line("mpiexec -n 4 p"), ["mpiexec", "-n", "4", "p"]);
+    fn the_library_goes_to_the_program_not_the_launcher() {
+        let exe = std::env::current_exe()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        let line = |s: &str| {
+            let words: Vec<String> = s.split(' ').map(String::from).collect();
+            let (line, whole) = launcher_line(&words, OsStr::new("/l.so"), Path::new("/d"));
+            let line: Vec<String> = line
+                .iter()
+                .map(|w| w.to_string_lossy().into_owned())
+                .collect();
+            (line.join(" "), whole)
+        };
+        assert_eq!(
+            line(&format!("mpiexec -n 4 {exe} --x")),
+            (
+                format!("mpiexec -n 4 env LD_PRELOAD=/l.so MPI_TRACE_DIR=/d {exe} --x"),
+                false
+            )
+        );
+        assert_eq!(line("mpiexec -n 4 p"), ("mpiexec -n 4 p".to_owned(), true));
         assert_eq!(
             line("mpirun.openmpi -n 2 p"),
-            [
-                "mpirun.openmpi",
-                "-x",
-                "LD_PRELOAD",
-                "-x",
-                "MPI_TRACE_DIR",
-                "-n",
-                "2",
-                "p"
-            ]
+            (
+                "mpirun.openmpi -x LD_PRELOAD -x MPI_TRACE_DIR -n 2 p".to_owned(),
+                true
+            )
         );
     }
 }

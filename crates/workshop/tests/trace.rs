@@ -250,6 +250,36 @@ fn a_small_buffer_drops_events_and_says_so() {
 }
 
 #[test]
+fn clocks_aligned_by_ping_pongs_agree_with_the_shared_clock() {
+    // On one host every rank reads the same clock: the true offset is 0, so the
+    // ping-pong estimate (forced here) must come out near 0. Its error is at most
+    // half the fastest round trip: microseconds on an idle machine, but
+    // milliseconds when ranks wait for a busy core, hence the wide bound.
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::new("mpiexec")
+        .args(["-n", "3"])
+        .arg(bin("sum-p2p"))
+        .env("LD_PRELOAD", bin("libmpi_trace.so"))
+        .env("MPI_TRACE_DIR", dir.path())
+        .env("MPI_TRACE_ALIGN", "always")
+        .env("MPIEXEC_TIMEOUT", "60")
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    for r in 1..3 {
+        let text = std::fs::read_to_string(dir.path().join(format!("rank-{r}.trace"))).unwrap();
+        let offset: i64 = (text.lines())
+            .find_map(|l| l.strip_prefix("# offset_ns "))
+            .expect("an offset line")
+            .parse()
+            .unwrap();
+        assert!(offset.abs() < 50_000_000, "rank {r}: offset {offset} ns");
+    }
+    let job = trace::read_dir(dir.path()).unwrap();
+    assert!(trace::messages(&job).iter().all(|m| m.recv.is_some()));
+}
+
+#[test]
 fn a_job_that_cannot_start_is_a_one_line_error() {
     let output = Command::new(WORKSHOP)
         .args(["trace", "--", "/nonexistent/launcher", "-n", "2"])
