@@ -24,7 +24,9 @@
 //!
 //! # Clocks
 //!
-//! Ranks on rank 0's host (the same boot id) read the same monotonic clock.
+//! Ranks on rank 0's host read the same monotonic clock: when the launcher
+//! says all ranks are on one host, nothing is done; otherwise the ranks
+//! compare boot ids (one allgather), and those on rank 0's boot need nothing.
 //! For the others, at `MPI_Init`, rank 0 plays a few ping-pongs with each: the other
 //! rank answers with its clock, rank 0 takes the midpoint of its send and
 //! receive times as the same instant, and keeps the estimate of the fastest
@@ -541,10 +543,25 @@ fn start_tracing(clocks: (u64, u64), thread_level: c_int) {
     }
 }
 
+/// Whether the launcher says every rank runs on this host: MPICH's Hydra sets
+/// MPI_LOCALNRANKS, Open MPI OMPI_COMM_WORLD_LOCAL_SIZE (the ranks on this
+/// host). Every rank sees the same answer: either all ranks share one host or not.
+fn all_on_one_host(size: i32) -> bool {
+    ["MPI_LOCALNRANKS", "OMPI_COMM_WORLD_LOCAL_SIZE"]
+        .iter()
+        .any(|name| std::env::var(name).is_ok_and(|v| v.trim().parse::<i32>() == Ok(size)))
+}
+
 /// This rank's clock minus rank 0's (see the module docs). Ranks on rank 0's
 /// host (same boot id) share its clock: 0. The others play ping-pongs with
 /// rank 0 on a private duplicate of the world communicator.
 fn align_clocks(rank: i32, size: i32) -> i64 {
+    // MPI_TRACE_ALIGN=always: ping-pong even on one host (the tests check the
+    // estimate against the shared clock, whose true offset is 0).
+    let always = std::env::var_os("MPI_TRACE_ALIGN").is_some_and(|v| v == "always");
+    if !always && all_on_one_host(size) {
+        return 0; // nothing to align, and no collective to pay for at init
+    }
     let mut comm = MaybeUninit::uninit();
     // SAFETY: collective over the world, at init, on every rank alike.
     if unsafe { PMPI_Comm_dup(world(), comm.as_mut_ptr()) } != 0 {
@@ -552,9 +569,6 @@ fn align_clocks(rank: i32, size: i32) -> i64 {
     }
     // SAFETY: initialised by the successful PMPI_Comm_dup.
     let mut comm = unsafe { comm.assume_init() };
-    // MPI_TRACE_ALIGN=always: ping-pong even on one host (the tests check the
-    // estimate against the shared clock, whose true offset is 0).
-    let always = std::env::var_os("MPI_TRACE_ALIGN").is_some_and(|v| v == "always");
     let mine = if always {
         u64::MAX - rank as u64
     } else {

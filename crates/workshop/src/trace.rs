@@ -472,6 +472,13 @@ pub fn summary(job: &JobTrace, messages: &[Message], out_dir: &Path) -> String {
             let _ = writeln!(s, "rank {} called MPI_Abort", rank.rank);
         }
     }
+    if messages.len() > MAX_ARROWS {
+        let _ = writeln!(
+            s,
+            "{} messages: the timeline draws one arrow per sender, receiver and 1/100 of the time (trace.json has every message)",
+            messages.len()
+        );
+    }
     // Shown relative to the current folder when inside it (the notes show this line).
     let cwd = std::env::current_dir().unwrap_or_default();
     let shown = out_dir.strip_prefix(&cwd).unwrap_or(out_dir);
