@@ -5,6 +5,7 @@
 //! - [`plot`]: speedup-versus-workers charts, PNG and SVG, with plotters.
 //! - [`notes`]: `workshop notes [--check]`, the outputs shown in `workshop-notes/`
 //!   made (and checked) by running the programs.
+//! - [`trace`]: `workshop trace -- mpiexec -n 4 …`, a lesson's MPI calls and messages as a timeline.
 //!
 //! The tools run the built lesson programs as a learner would (`mpiexec -n 4
 //! target/release/pi-mpi`) and read what they print; they never link the
@@ -13,3 +14,4 @@
 pub mod notes;
 pub mod plot;
 pub mod scaling;
+pub mod trace;

@@ -4,6 +4,7 @@
 use clap::{Parser, Subcommand};
 use workshop::notes::{self, NotesArgs};
 use workshop::scaling::{self, ScalingArgs};
+use workshop::trace::{self, TraceArgs};
 
 #[derive(Parser)]
 #[command(name = "workshop", about = "Tools for running the MPI workshop")]
@@ -18,6 +19,8 @@ enum Command {
     Scaling(ScalingArgs),
     /// Run the commands of workshop-notes/ and refresh (or, with --check, compare) their outputs
     Notes(NotesArgs),
+    /// Trace a job's MPI calls (LD_PRELOAD): timeline picture, trace.json for Perfetto, summary
+    Trace(TraceArgs),
 }
 
 fn main() {
@@ -25,6 +28,7 @@ fn main() {
     let result = match cli.command {
         Command::Scaling(args) => scaling::run(&args),
         Command::Notes(args) => notes::run(&args),
+        Command::Trace(args) => trace::run(&args),
     };
     if let Err(message) = result {
         lesson_cli::exit_failure(message);

@@ -39,7 +39,7 @@ const COLOURS: [RGBColor; 5] = [
     RGBColor(148, 103, 189),
     RGBColor(140, 86, 75),
 ];
-const FONT: &str = "sans-serif";
+pub(crate) const FONT: &str = "sans-serif";
 
 /// Writes `STEM.png` and `STEM.svg` and returns their paths.
 pub fn write_speedup_chart(stem: &Path, chart: &Chart) -> Result<(PathBuf, PathBuf), String> {
@@ -63,7 +63,7 @@ pub fn write_speedup_chart(stem: &Path, chart: &Chart) -> Result<(PathBuf, PathB
 }
 
 /// Makes the shipped font plotters' "sans-serif" (once per process).
-fn register_font() {
+pub(crate) fn register_font() {
     static REGISTER: Once = Once::new();
     REGISTER.call_once(|| {
         let bytes: &'static [u8] = include_bytes!("../assets/DejaVuSans.ttf");

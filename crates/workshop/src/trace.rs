@@ -1,0 +1,1109 @@
+//! `workshop trace -- mpiexec -n 4 target/release/sum-p2p`: see the messages.
+//!
+//! Runs the launcher line with the tracing library `libmpi_trace.so`
+//! (crates/mpi-trace) preloaded, so every MPI call of every rank is recorded
+//! through MPI's profiling interface, with no change to the program. Then it
+//! reads the per-rank files and writes into `target/trace/<program>/`:
+//!
+//! - `timeline.png` and `timeline.svg`: one lane per rank, time across; a box
+//!   for each MPI call, coloured by kind (point-to-point, collective, waiting),
+//!   plain lane for computing; an arrow from each send to its receive;
+//! - `trace.json`: the Chrome trace-event format that Perfetto
+//!   (ui.perfetto.dev) and `chrome://tracing` open: one track per rank, one
+//!   slice per call, one flow arrow per message;
+//! - `ranks/rank-R.trace`: what each rank recorded (see crates/mpi-trace);
+//!
+//! and prints a summary after the program's own output (which it leaves
+//! untouched): per rank, time computing and in MPI, messages and bytes, the
+//! longest wait and for whom, and every message sent but never received.
+//!
+//! # Matching sends to receives
+//!
+//! MPI keeps messages between one sender and one receiver with the same tag
+//! (and communicator) in order: the k-th such send is received by the k-th
+//! such receive. So sends and receives are matched by (source, destination,
+//! tag, order).
+
+use std::collections::{BTreeMap, HashMap};
+use std::ffi::{OsStr, OsString};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use clap::Args;
+use plotters::prelude::*;
+
+use crate::plot::{FONT, register_font};
+
+/// `workshop trace [--out DIR] -- LAUNCHER…`
+#[derive(Args, Debug)]
+pub struct TraceArgs {
+    /// Folder for the timeline, trace.json and the ranks' files (default: target/trace/PROGRAM)
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// The tracing library (default: libmpi_trace.so beside this program)
+    #[arg(long, value_name = "FILE")]
+    pub lib: Option<PathBuf>,
+    /// Do not show the traced program's own output (only the summary)
+    #[arg(long)]
+    pub hide_output: bool,
+    /// Also save the timeline picture as FILE.png (for the notes)
+    #[arg(long, value_name = "FILE.png")]
+    pub save_png: Option<PathBuf>,
+    /// The job to trace, as you would start it: mpiexec -n 4 target/release/sum-p2p
+    #[arg(last = true, required = true, value_name = "LAUNCHER")]
+    pub command: Vec<String>,
+}
+
+// The event flags written by crates/mpi-trace.
+const SEND: u8 = 1;
+const RECV: u8 = 2;
+const PART: u8 = 4;
+// 8 (MISS) marks merged unsuccessful polls; `count` says how many.
+const WORLD: u8 = 16;
+
+/// One recorded MPI call (a line of a rank's file).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Event {
+    pub call: String,
+    /// Nanoseconds, on rank 0's clock.
+    pub start: i64,
+    pub end: i64,
+    /// The other rank (world rank), or -1.
+    pub peer: i32,
+    pub tag: i32,
+    pub bytes: u64,
+    /// Calls this event stands for (merged unsuccessful polls).
+    pub count: u32,
+    pub comm_peer: i32,
+    pub flags: u8,
+}
+
+impl Event {
+    pub fn is_send(&self) -> bool {
+        self.flags & SEND != 0
+    }
+    pub fn is_recv(&self) -> bool {
+        self.flags & RECV != 0
+    }
+    /// Its time is counted by another event of the same call.
+    pub fn is_part(&self) -> bool {
+        self.flags & PART != 0
+    }
+    pub fn kind(&self) -> Kind {
+        kind_of(&self.call)
+    }
+    fn secs(&self) -> f64 {
+        (self.end - self.start).max(0) as f64 * 1e-9
+    }
+}
+
+/// What an MPI call does, for the colours and the summary.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// MPI_Init, MPI_Finalize, MPI_Abort.
+    Setup,
+    PointToPoint,
+    Collective,
+    /// Waiting for or polling something started earlier (Wait, Test, Probe).
+    Waiting,
+}
+
+pub fn kind_of(call: &str) -> Kind {
+    let name = call.strip_prefix("MPI_").unwrap_or(call);
+    match name {
+        "Init" | "Init_thread" | "Finalize" | "Abort" => Kind::Setup,
+        "Send" | "Ssend" | "Recv" | "Isend" | "Irecv" | "Sendrecv" | "Mrecv" => Kind::PointToPoint,
+        n if n.starts_with("Wait") || n.starts_with("Test") || n.contains("probe") => Kind::Waiting,
+        _ => Kind::Collective,
+    }
+}
+
+/// What one rank recorded.
+#[derive(Clone, Debug)]
+pub struct RankTrace {
+    pub rank: i32,
+    pub size: i32,
+    pub program: String,
+    /// `finalize` or `abort`.
+    pub ended: String,
+    pub dropped: u64,
+    pub untracked: u64,
+    pub events: Vec<Event>,
+}
+
+impl RankTrace {
+    /// When the program's own part began: MPI_Init returned.
+    fn begin(&self) -> i64 {
+        self.events
+            .iter()
+            .find(|e| e.kind() == Kind::Setup)
+            .map_or(0, |e| e.end)
+    }
+    /// When it ended: MPI_Finalize (or MPI_Abort) was called.
+    fn finish(&self) -> i64 {
+        self.events
+            .iter()
+            .rev()
+            .find(|e| e.kind() == Kind::Setup)
+            .map_or_else(|| self.events.last().map_or(0, |e| e.end), |e| e.start)
+    }
+    /// The calls made by the program itself (not Init/Finalize).
+    fn calls(&self) -> impl Iterator<Item = &Event> {
+        self.events.iter().filter(|e| e.kind() != Kind::Setup)
+    }
+}
+
+/// A whole job's trace: one entry per rank, in rank order.
+#[derive(Clone, Debug)]
+pub struct JobTrace {
+    pub ranks: Vec<RankTrace>,
+}
+
+/// Reads every `rank-R.trace` of a folder.
+pub fn read_dir(dir: &Path) -> Result<JobTrace, String> {
+    let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let mut ranks = Vec::new();
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = path.file_name().unwrap_or_default().to_string_lossy();
+        if name.starts_with("rank-") && name.ends_with(".trace") {
+            ranks.push(read_rank(&path)?);
+        }
+    }
+    if ranks.is_empty() {
+        return Err(format!(
+            "{}: no rank-R.trace files: the job made no MPI_Finalize with the tracing library loaded",
+            dir.display()
+        ));
+    }
+    ranks.sort_by_key(|r| r.rank);
+    let size = ranks[0].size;
+    if ranks.len() != size as usize || ranks.iter().enumerate().any(|(i, r)| r.rank != i as i32) {
+        return Err(format!(
+            "{}: {} rank files for a job of {size} ranks (a rank ended without MPI_Finalize?)",
+            dir.display(),
+            ranks.len()
+        ));
+    }
+    Ok(JobTrace { ranks })
+}
+
+/// Reads one rank's file.
+pub fn read_rank(path: &Path) -> Result<RankTrace, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let bad = |line: usize, why: &str| format!("{}:{line}: {why}", path.display());
+    let mut header: HashMap<&str, &str> = HashMap::new();
+    let mut events = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if let Some(rest) = line.strip_prefix("# ") {
+            let (key, value) = rest.split_once(' ').unwrap_or((rest, ""));
+            header.insert(key, value);
+            continue;
+        }
+        let f: Vec<&str> = line.split('\t').collect();
+        if f.len() != 9 {
+            return Err(bad(
+                i + 1,
+                "not an event line of mpi-trace (9 tab-separated fields)",
+            ));
+        }
+        let num = |j: usize| {
+            f[j].parse::<i64>()
+                .map_err(|_| bad(i + 1, "a field is not a number"))
+        };
+        events.push(Event {
+            call: f[0].to_owned(),
+            start: num(1)?,
+            end: num(2)?,
+            peer: num(3)? as i32,
+            tag: num(4)? as i32,
+            bytes: num(5)? as u64,
+            count: num(6)? as u32,
+            comm_peer: num(7)? as i32,
+            flags: num(8)? as u8,
+        });
+    }
+    if header.get("mpi-trace") != Some(&"1") {
+        return Err(bad(1, "not a trace file of mpi-trace version 1"));
+    }
+    let num = |key: &str| -> Result<i64, String> {
+        header
+            .get(key)
+            .and_then(|v| v.parse().ok())
+            .ok_or_else(|| bad(1, &format!("the header has no number `{key}`")))
+    };
+    Ok(RankTrace {
+        rank: num("rank")? as i32,
+        size: num("size")? as i32,
+        program: header.get("program").unwrap_or(&"").to_string(),
+        ended: header.get("ended").unwrap_or(&"").to_string(),
+        dropped: num("dropped")? as u64,
+        untracked: num("untracked")? as u64,
+        events,
+    })
+}
+
+/// A message: its send, and its receive if it was received.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Message {
+    pub source: i32,
+    pub dest: i32,
+    pub tag: i32,
+    pub bytes: u64,
+    /// (rank, index into that rank's events) of the send.
+    pub send: (usize, usize),
+    pub recv: Option<(usize, usize)>,
+}
+
+/// Matches every send with its receive, by (source, destination, tag, order).
+pub fn messages(job: &JobTrace) -> Vec<Message> {
+    type Key = (i32, i32, i32, bool);
+    let mut receives: HashMap<Key, Vec<(usize, usize)>> = HashMap::new();
+    for (r, rank) in job.ranks.iter().enumerate() {
+        for (i, e) in rank.events.iter().enumerate() {
+            if e.is_recv() && e.peer >= 0 {
+                let key = (e.peer, r as i32, e.tag, e.flags & WORLD != 0);
+                receives.entry(key).or_default().push((r, i));
+            }
+        }
+    }
+    let mut taken: HashMap<Key, usize> = HashMap::new();
+    let mut out = Vec::new();
+    for (r, rank) in job.ranks.iter().enumerate() {
+        for (i, e) in rank.events.iter().enumerate() {
+            if !e.is_send() || e.peer < 0 {
+                continue;
+            }
+            let key = (r as i32, e.peer, e.tag, e.flags & WORLD != 0);
+            let k = taken.entry(key).or_default();
+            let recv = receives.get(&key).and_then(|list| list.get(*k)).copied();
+            *k += 1;
+            out.push(Message {
+                source: r as i32,
+                dest: e.peer,
+                tag: e.tag,
+                bytes: e.bytes,
+                send: (r, i),
+                recv,
+            });
+        }
+    }
+    out
+}
+
+/// The same collective call on every rank: the k-th collective on the world
+/// communicator of each rank. For each rank's event index, the rank that
+/// entered that collective last.
+fn last_arrivals(job: &JobTrace) -> HashMap<(usize, usize), i32> {
+    let lists: Vec<Vec<usize>> = job
+        .ranks
+        .iter()
+        .map(|rank| {
+            (rank.events.iter().enumerate())
+                .filter(|(_, e)| e.kind() == Kind::Collective && e.flags & WORLD != 0)
+                .map(|(i, _)| i)
+                .collect()
+        })
+        .collect();
+    let n = lists.iter().map(Vec::len).min().unwrap_or(0);
+    let mut out = HashMap::new();
+    for k in 0..n {
+        let same_call = lists
+            .iter()
+            .enumerate()
+            .all(|(r, l)| job.ranks[r].events[l[k]].call == job.ranks[0].events[lists[0][k]].call);
+        if !same_call {
+            break; // the ranks' collectives do not line up: say nothing rather than guess
+        }
+        let last = (0..lists.len())
+            .max_by_key(|&r| job.ranks[r].events[lists[r][k]].start)
+            .unwrap_or(0) as i32;
+        for (r, l) in lists.iter().enumerate() {
+            out.insert((r, l[k]), last);
+        }
+    }
+    out
+}
+
+/// Times as people read them: `850 ns`, `12.3 µs`, `2.1 ms`, `1.25 s`.
+pub fn human_time(secs: f64) -> String {
+    if secs < 1e-6 {
+        format!("{:.0} ns", secs * 1e9)
+    } else if secs < 1e-3 {
+        format!("{:.1} µs", secs * 1e6)
+    } else if secs < 1.0 {
+        format!("{:.1} ms", secs * 1e3)
+    } else {
+        format!("{secs:.2} s")
+    }
+}
+
+fn human_bytes(bytes: u64) -> String {
+    match bytes {
+        b if b < 10_000 => format!("{b} B"),
+        b if b < 10_000_000 => format!("{:.1} KB", b as f64 / 1e3),
+        b => format!("{:.1} MB", b as f64 / 1e6),
+    }
+}
+
+/// The summary printed after the job.
+pub fn summary(job: &JobTrace, messages: &[Message], out_dir: &Path) -> String {
+    let program = &job.ranks[0].program;
+    let mut s = String::new();
+    let total_bytes: u64 = messages.iter().map(|m| m.bytes).sum();
+    let collectives = job
+        .ranks
+        .iter()
+        .map(|r| r.calls().filter(|e| e.kind() == Kind::Collective).count())
+        .max()
+        .unwrap_or(0);
+    let _ = writeln!(
+        s,
+        "Trace of {program} on {} ranks: {} point-to-point messages ({}), {collectives} collective calls per rank",
+        job.ranks.len(),
+        messages.len(),
+        human_bytes(total_bytes)
+    );
+    let _ = writeln!(
+        s,
+        "| rank | computing | in MPI | MPI calls | messages sent | messages received | longest wait |"
+    );
+    let _ = writeln!(s, "|---|---|---|---|---|---|---|");
+    let last = last_arrivals(job);
+    let mut waits = Vec::new();
+    for (r, rank) in job.ranks.iter().enumerate() {
+        let span = (rank.finish() - rank.begin()).max(0) as f64 * 1e-9;
+        let in_mpi: f64 = rank.calls().filter(|e| !e.is_part()).map(Event::secs).sum();
+        let calls: u64 = rank
+            .calls()
+            .filter(|e| !e.is_part())
+            .map(|e| u64::from(e.count))
+            .sum();
+        let sent: Vec<&Message> = messages.iter().filter(|m| m.source == r as i32).collect();
+        let got: Vec<&Message> = messages
+            .iter()
+            .filter(|m| m.recv.is_some_and(|(d, _)| d == r))
+            .collect();
+        let longest = (rank.events.iter().enumerate())
+            .filter(|(_, e)| e.kind() != Kind::Setup && !e.is_part())
+            .max_by_key(|(_, e)| e.end - e.start);
+        let wait = match longest {
+            Some((i, e)) => {
+                let whom = if e.kind() == Kind::Collective {
+                    match last.get(&(r, i)) {
+                        Some(&l) if l != r as i32 => format!(" for rank {l}"),
+                        Some(_) => " (the last to arrive)".to_owned(),
+                        None => String::new(),
+                    }
+                } else if e.peer >= 0 {
+                    format!(" for rank {}", e.peer)
+                } else if e.count > 1 {
+                    format!(" (polling, {} calls)", e.count)
+                } else {
+                    String::new()
+                };
+                let line = format!(
+                    "rank {r} waited {} in {}{whom}",
+                    human_time(e.secs()),
+                    e.call
+                );
+                let cell = format!("{} in {}{whom}", human_time(e.secs()), e.call);
+                waits.push(line);
+                cell
+            }
+            None => "-".to_owned(),
+        };
+        let share = |x: f64| {
+            if span > 0.0 {
+                format!("{} ({:.0} %)", human_time(x), 100.0 * x / span)
+            } else {
+                human_time(x)
+            }
+        };
+        let _ = writeln!(
+            s,
+            "| {r} | {} | {} | {calls} | {} msgs, {} | {} msgs, {} | {wait} |",
+            share((span - in_mpi).max(0.0)),
+            share(in_mpi.min(span.max(in_mpi))),
+            sent.len(),
+            human_bytes(sent.iter().map(|m| m.bytes).sum()),
+            got.len(),
+            human_bytes(got.iter().map(|m| m.bytes).sum()),
+        );
+    }
+    for line in waits {
+        let _ = writeln!(s, "{line}");
+    }
+    let lost: Vec<&Message> = messages.iter().filter(|m| m.recv.is_none()).collect();
+    if lost.is_empty() {
+        let _ = writeln!(s, "Every message sent was received.");
+    } else {
+        let _ = writeln!(s, "{} messages sent but never received:", lost.len());
+        for m in lost {
+            let e = &job.ranks[m.send.0].events[m.send.1];
+            let _ = writeln!(
+                s,
+                "  rank {} -> rank {}, tag {}, {} ({})",
+                m.source,
+                m.dest,
+                m.tag,
+                human_bytes(m.bytes),
+                e.call
+            );
+        }
+    }
+    for rank in &job.ranks {
+        if rank.dropped > 0 {
+            let _ = writeln!(
+                s,
+                "rank {}: the trace buffer was full, {} events dropped (raise MPI_TRACE_EVENTS)",
+                rank.rank, rank.dropped
+            );
+        }
+        if rank.untracked > 0 {
+            let _ = writeln!(
+                s,
+                "rank {}: {} requests were not followed, their receives are not matched",
+                rank.rank, rank.untracked
+            );
+        }
+        if rank.ended == "abort" {
+            let _ = writeln!(s, "rank {} called MPI_Abort", rank.rank);
+        }
+    }
+    if messages.len() > MAX_ARROWS {
+        let _ = writeln!(
+            s,
+            "{} messages: the timeline draws one arrow per sender, receiver and 1/100 of the time (trace.json has every message)",
+            messages.len()
+        );
+    }
+    // Shown relative to the current folder when inside it (the notes show this line).
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let shown = out_dir.strip_prefix(&cwd).unwrap_or(out_dir);
+    let _ = writeln!(
+        s,
+        "Timeline: {0}/timeline.png (and .svg); Perfetto or chrome://tracing: {0}/trace.json",
+        shown.display()
+    );
+    s
+}
+
+/// JSON string contents (the names here are plain, but a program may be named anything).
+fn json_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The job in the Chrome trace-event format: process 0 is the job, thread R
+/// is rank R; an "X" (complete) event per call; an "s"/"f" flow pair per
+/// message, from its send to its receive. Times in microseconds from the
+/// first rank's return from MPI_Init.
+pub fn chrome_json(job: &JobTrace, messages: &[Message]) -> String {
+    let t0 = origin(job);
+    let us = |t: i64| (t - t0) as f64 / 1000.0;
+    let mut items: Vec<String> = Vec::new();
+    let program = json_escape(&job.ranks[0].program);
+    items.push(format!(
+        r#"{{"name":"process_name","ph":"M","pid":0,"tid":0,"args":{{"name":"{program} ({} ranks)"}}}}"#,
+        job.ranks.len()
+    ));
+    for (r, rank) in job.ranks.iter().enumerate() {
+        items.push(format!(
+            r#"{{"name":"thread_name","ph":"M","pid":0,"tid":{r},"args":{{"name":"rank {r}"}}}}"#
+        ));
+        items.push(format!(
+            r#"{{"name":"thread_sort_index","ph":"M","pid":0,"tid":{r},"args":{{"sort_index":{r}}}}}"#
+        ));
+        for e in rank.calls().filter(|e| !e.is_part()) {
+            let cat = match e.kind() {
+                Kind::PointToPoint => "p2p",
+                Kind::Collective => "collective",
+                Kind::Waiting => "waiting",
+                Kind::Setup => "setup",
+            };
+            items.push(format!(
+                r#"{{"name":"{}","cat":"{cat}","ph":"X","pid":0,"tid":{r},"ts":{:.3},"dur":{:.3},"args":{{"peer":{},"tag":{},"bytes":{},"calls":{}}}}}"#,
+                json_escape(&e.call),
+                us(e.start),
+                us(e.end) - us(e.start),
+                e.peer,
+                e.tag,
+                e.bytes,
+                e.count
+            ));
+        }
+    }
+    for (id, m) in messages.iter().enumerate() {
+        let Some((dr, di)) = m.recv else { continue };
+        let send = &job.ranks[m.send.0].events[m.send.1];
+        let recv = &job.ranks[dr].events[di];
+        // Flow ends bind to the slice that encloses them: just inside each call.
+        let at_recv = if recv.end > recv.start {
+            recv.end - 1
+        } else {
+            recv.end
+        };
+        items.push(format!(
+            r#"{{"name":"message","cat":"message","ph":"s","id":{id},"pid":0,"tid":{},"ts":{:.3},"args":{{"tag":{},"bytes":{}}}}}"#,
+            m.source,
+            us(send.start),
+            m.tag,
+            m.bytes
+        ));
+        items.push(format!(
+            r#"{{"name":"message","cat":"message","ph":"f","bp":"e","id":{id},"pid":0,"tid":{dr},"ts":{:.3}}}"#,
+            us(at_recv)
+        ));
+    }
+    format!(
+        "{{\"displayTimeUnit\":\"ms\",\"traceEvents\":[\n{}\n]}}\n",
+        items.join(",\n")
+    )
+}
+
+/// Time zero of the pictures: the first rank's return from MPI_Init.
+fn origin(job: &JobTrace) -> i64 {
+    job.ranks.iter().map(RankTrace::begin).min().unwrap_or(0)
+}
+
+// ---------------------------------------------------------------------------
+// The timeline picture.
+
+/// Above this many messages, arrows are aggregated (and the picture says so).
+pub const MAX_ARROWS: usize = 2000;
+const P2P: RGBColor = RGBColor(31, 119, 180);
+const COLLECTIVE: RGBColor = RGBColor(255, 127, 14);
+const WAITING: RGBColor = RGBColor(214, 39, 40);
+const LANE: RGBColor = RGBColor(232, 232, 232);
+const ARROW: RGBColor = RGBColor(40, 40, 40);
+const WIDTH: u32 = 1200;
+
+/// An arrow: from (time, lane centre), to (time, lane centre), how many messages.
+type Arrow = ((f64, f64), (f64, f64), usize);
+
+/// The picture's size for a job of `ranks` ranks: lanes of 24 to 60 pixels.
+pub fn timeline_size(ranks: usize) -> (u32, u32) {
+    let lane = (480 / ranks.max(1) as u32).clamp(24, 60);
+    (WIDTH, 150 + lane * ranks.max(1) as u32)
+}
+
+fn colour(kind: Kind) -> RGBColor {
+    match kind {
+        Kind::PointToPoint => P2P,
+        Kind::Collective => COLLECTIVE,
+        Kind::Waiting | Kind::Setup => WAITING,
+    }
+}
+
+/// Writes `timeline.png` and `timeline.svg` into `dir`.
+pub fn write_timeline(dir: &Path, job: &JobTrace, messages: &[Message]) -> Result<(), String> {
+    register_font();
+    let size = timeline_size(job.ranks.len());
+    let png = dir.join("timeline.png");
+    let svg = dir.join("timeline.svg");
+    let mut pixels = vec![0u8; size.0 as usize * size.1 as usize * 3];
+    draw_timeline(
+        BitMapBackend::with_buffer(&mut pixels, size).into_drawing_area(),
+        job,
+        messages,
+    )?;
+    image::save_buffer(
+        &png,
+        &pixels,
+        size.0,
+        size.1,
+        image::ExtendedColorType::Rgb8,
+    )
+    .map_err(|err| format!("cannot write {}: {err}", png.display()))?;
+    draw_timeline(
+        SVGBackend::new(&svg, size).into_drawing_area(),
+        job,
+        messages,
+    )
+    .map_err(|err| format!("cannot write {}: {err}", svg.display()))
+}
+
+fn draw_timeline<DB: DrawingBackend>(
+    root: DrawingArea<DB, plotters::coord::Shift>,
+    job: &JobTrace,
+    messages: &[Message],
+) -> Result<(), String> {
+    let fail = |err: DrawingAreaErrorKind<DB::ErrorType>| err.to_string();
+    let n = job.ranks.len();
+    let t0 = origin(job);
+    let t_end = job.ranks.iter().map(RankTrace::finish).max().unwrap_or(t0);
+    // The time axis in milliseconds, or in seconds for jobs longer than 2 s.
+    let (unit, per_ns) = if t_end - t0 > 2_000_000_000 {
+        ("s", 1e-9)
+    } else {
+        ("ms", 1e-6)
+    };
+    let ms = |t: i64| (t - t0) as f64 * per_ns;
+    let x_end = ms(t_end).max(1e-3) * 1.02;
+    let program = &job.ranks[0].program;
+    let aggregated = messages.len() > MAX_ARROWS;
+
+    root.fill(&WHITE).map_err(fail)?;
+    let title = format!("{program} on {n} ranks: MPI calls (boxes) and messages (arrows)");
+    root.draw(&Text::new(title, (18, 10), (FONT, 22).into_font()))
+        .map_err(fail)?;
+    let mut chart = ChartBuilder::on(&root)
+        .margin(15)
+        .margin_top(70)
+        .x_label_area_size(45)
+        .y_label_area_size(75)
+        .build_cartesian_2d(0.0..x_end, 0.0..n as f64)
+        .map_err(fail)?;
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .disable_x_mesh()
+        .y_labels(0)
+        .x_desc(format!("time since MPI_Init returned ({unit})"))
+        .axis_desc_style((FONT, 16))
+        .label_style((FONT, 14))
+        .draw()
+        .map_err(fail)?;
+
+    // Lane r is the band [n-1-r, n-r] of the y axis: rank 0 on top.
+    let lane = |r: usize| (n - 1 - r) as f64;
+    let (plot_w, _) = chart.plotting_area().dim_in_pixel();
+    let min_w = x_end / plot_w.max(1) as f64; // one pixel, in time units
+    chart
+        .draw_series((0..n).map(|r| {
+            Rectangle::new(
+                [
+                    (0.0, lane(r) + 0.2),
+                    (ms(job.ranks[r].finish()), lane(r) + 0.8),
+                ],
+                LANE.filled(),
+            )
+        }))
+        .map_err(fail)?;
+    for (r, rank) in job.ranks.iter().enumerate() {
+        chart
+            .draw_series(rank.calls().filter(|e| !e.is_part()).map(|e| {
+                let (a, b) = (ms(e.start), ms(e.end).max(ms(e.start) + min_w));
+                Rectangle::new(
+                    [(a, lane(r) + 0.12), (b, lane(r) + 0.88)],
+                    colour(e.kind()).filled(),
+                )
+            }))
+            .map_err(fail)?;
+    }
+    // Arrows, drawn in pixels so the heads keep their shape.
+    let centre = |r: usize| lane(r) + 0.5;
+    let mut arrows: Vec<Arrow> = Vec::new();
+    let matched = messages.iter().filter_map(|m| {
+        let (dr, di) = m.recv?;
+        let send = &job.ranks[m.send.0].events[m.send.1];
+        let recv = &job.ranks[dr].events[di];
+        Some(((ms(send.start), m.send.0), (ms(recv.end), dr)))
+    });
+    if aggregated {
+        // One arrow per (sender, receiver, 1/100 of the time): mean send and receive times.
+        let mut bins: BTreeMap<(usize, usize, usize), (f64, f64, usize)> = BTreeMap::new();
+        for ((ts, s), (tr, d)) in matched {
+            let bin = ((ts / x_end) * 100.0) as usize;
+            let b = bins.entry((s, d, bin)).or_insert((0.0, 0.0, 0));
+            *b = (b.0 + ts, b.1 + tr, b.2 + 1);
+        }
+        for ((s, d, _), (ts, tr, k)) in bins {
+            let k_f = k as f64;
+            arrows.push(((ts / k_f, centre(s)), (tr / k_f, centre(d)), k));
+        }
+    } else {
+        arrows.extend(matched.map(|((ts, s), (tr, d))| ((ts, centre(s)), (tr, centre(d)), 1)));
+    }
+    for (from, to, k) in arrows {
+        let (a, b) = (chart.backend_coord(&from), chart.backend_coord(&to));
+        let width = if k > 1 { 2 } else { 1 };
+        root.draw(&PathElement::new([a, b], ARROW.stroke_width(width)))
+            .map_err(fail)?;
+        let (dx, dy) = ((b.0 - a.0) as f64, (b.1 - a.1) as f64);
+        let len = (dx * dx + dy * dy).sqrt();
+        if len >= 4.0 {
+            let (ux, uy) = (dx / len, dy / len);
+            let head = |side: f64| {
+                (
+                    (b.0 as f64 - 9.0 * ux + side * 4.0 * uy).round() as i32,
+                    (b.1 as f64 - 9.0 * uy - side * 4.0 * ux).round() as i32,
+                )
+            };
+            root.draw(&Polygon::new(
+                vec![b, head(1.0), head(-1.0)],
+                ARROW.filled(),
+            ))
+            .map_err(fail)?;
+        }
+    }
+    // Rank labels, left of the lanes.
+    let font = (FONT, 15).into_font();
+    for r in 0..n {
+        let (_, y) = chart.backend_coord(&(0.0, centre(r)));
+        root.draw(&Text::new(format!("rank {r}"), (18, y - 8), font.clone()))
+            .map_err(fail)?;
+    }
+    // Legend, under the title.
+    let legend: [(&str, RGBColor); 4] = [
+        ("point-to-point", P2P),
+        ("collective", COLLECTIVE),
+        ("waiting (wait, test, probe)", WAITING),
+        ("computing", LANE),
+    ];
+    let mut x = 18;
+    for (label, c) in legend {
+        root.draw(&Rectangle::new([(x, 46), (x + 16, 60)], c.filled()))
+            .map_err(fail)?;
+        root.draw(&Text::new(label, (x + 22, 45), font.clone()))
+            .map_err(fail)?;
+        x += 32 + 8 * label.len() as i32;
+    }
+    let note = if aggregated {
+        format!(
+            "{} messages: arrows aggregated, one per sender, receiver and 1/100 of the time",
+            messages.len()
+        )
+    } else {
+        "arrow: from a send to its receive".to_owned()
+    };
+    root.draw(&Text::new(note, (x + 10, 45), font.color(&ARROW)))
+        .map_err(fail)?;
+    root.present().map_err(fail)
+}
+
+// ---------------------------------------------------------------------------
+// Running the job.
+
+/// The tracing library beside this program (target/release/libmpi_trace.so).
+fn default_lib() -> Result<PathBuf, String> {
+    let exe = std::env::current_exe().map_err(|e| format!("cannot find this program: {e}"))?;
+    Ok(exe.with_file_name("libmpi_trace.so"))
+}
+
+/// target/ (this program is target/release/workshop).
+fn target_dir() -> Result<PathBuf, String> {
+    let exe = std::env::current_exe().map_err(|e| format!("cannot find this program: {e}"))?;
+    exe.parent()
+        .and_then(Path::parent)
+        .map(Path::to_path_buf)
+        .ok_or_else(|| "cannot find the target folder".to_owned())
+}
+
+/// The job's command line, with the tracing library given to the MPI program only.
+///
+/// The program is the first argument after the launcher that names an
+/// executable file; `env LD_PRELOAD=… MPI_TRACE_DIR=…` is put before it, so
+/// the launcher and its helper processes (which are not MPI programs) do not
+/// load the library (and with it libmpi). Otherwise (a program found through
+/// PATH, say) the variables are set for the whole line, and Open MPI's
+/// `mpirun`, which forwards only the variables named with `-x`, gets `-x`s;
+/// the returned flag says so.
+fn launcher_line(command: &[String], preload: &OsStr, dir: &Path) -> (Vec<OsString>, bool) {
+    let is_program = |arg: &String| {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(arg).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    };
+    let mut line: Vec<OsString> = command.iter().map(OsString::from).collect();
+    if let Some(i) = (1..command.len()).find(|&i| is_program(&command[i])) {
+        let mut preload_var = OsString::from("LD_PRELOAD=");
+        preload_var.push(preload);
+        let mut dir_var = OsString::from("MPI_TRACE_DIR=");
+        dir_var.push(dir);
+        line.splice(i..i, [OsString::from("env"), preload_var, dir_var]);
+        return (line, false);
+    }
+    let name = Path::new(&command[0])
+        .file_name()
+        .unwrap_or_default()
+        .to_string_lossy()
+        .into_owned();
+    if name.contains("openmpi") || name == "orterun" || name == "oshrun" {
+        let flags = ["-x", "LD_PRELOAD", "-x", "MPI_TRACE_DIR"].map(OsString::from);
+        line.splice(1..1, flags);
+    }
+    (line, true)
+}
+
+/// Runs `workshop trace`.
+pub fn run(args: &TraceArgs) -> Result<(), String> {
+    let lib = match &args.lib {
+        Some(lib) => lib.clone(),
+        None => default_lib()?,
+    };
+    if !lib.is_file() {
+        return Err(format!(
+            "{}: the tracing library is not built: run `cargo build --release -p mpi-trace`",
+            lib.display()
+        ));
+    }
+    let lib = std::fs::canonicalize(&lib).map_err(|e| format!("{}: {e}", lib.display()))?;
+    let trace_root = target_dir()?.join("trace");
+    let raw = trace_root.join(format!(".run-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&raw);
+    std::fs::create_dir_all(&raw).map_err(|e| format!("{}: {e}", raw.display()))?;
+    let result = trace_job(args, &lib, &raw, &trace_root);
+    let _ = std::fs::remove_dir_all(&raw);
+    result
+}
+
+fn trace_job(args: &TraceArgs, lib: &Path, raw: &Path, trace_root: &Path) -> Result<(), String> {
+    let preload = match std::env::var_os("LD_PRELOAD") {
+        Some(old) if !old.is_empty() => {
+            let mut v = lib.as_os_str().to_owned();
+            v.push(":");
+            v.push(old);
+            v
+        }
+        _ => lib.as_os_str().to_owned(),
+    };
+    let (line, whole_line) = launcher_line(&args.command, &preload, raw);
+    let mut command = Command::new(&line[0]);
+    command.args(&line[1..]);
+    if whole_line {
+        command
+            .env("LD_PRELOAD", &preload)
+            .env("MPI_TRACE_DIR", raw);
+    }
+    if args.hide_output {
+        command.stdout(std::process::Stdio::null());
+    }
+    let status = command
+        .status()
+        .map_err(|e| format!("cannot run `{}`: {e}", args.command[0]))?;
+    let job = read_dir(raw).map_err(|e| {
+        if status.success() {
+            e
+        } else {
+            format!("the traced job failed ({status}) and left no complete trace: {e}")
+        }
+    })?;
+    let program = job.ranks[0].program.clone();
+    let out = match &args.out {
+        Some(out) => out.clone(),
+        None => trace_root.join(if program.is_empty() { "job" } else { &program }),
+    };
+    write_outputs(&out, raw, &job)?;
+    if let Some(png) = &args.save_png {
+        if let Some(parent) = png.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+        }
+        let temp = png.with_extension("png.tmp");
+        std::fs::copy(out.join("timeline.png"), &temp)
+            .and_then(|_| std::fs::rename(&temp, png))
+            .map_err(|e| format!("{}: {e}", png.display()))?;
+    }
+    let messages = messages(&job);
+    print!("{}", summary(&job, &messages, &out));
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("the traced job failed ({status})"))
+    }
+}
+
+/// Writes the outputs into a new folder beside `out`, then puts it in place:
+/// `out` is whole or as it was.
+fn write_outputs(out: &Path, raw: &Path, job: &JobTrace) -> Result<(), String> {
+    let messages = messages(job);
+    let parent = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+    let name = out.file_name().unwrap_or_default().to_string_lossy();
+    let temp = parent.join(format!(".{name}.new-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&temp);
+    let ranks = temp.join("ranks");
+    std::fs::create_dir_all(&ranks).map_err(|e| format!("{}: {e}", ranks.display()))?;
+    let write = || -> Result<(), String> {
+        for r in 0..job.ranks.len() {
+            let file = format!("rank-{r}.trace");
+            std::fs::copy(raw.join(&file), ranks.join(&file))
+                .map_err(|e| format!("{}: {e}", ranks.join(&file).display()))?;
+        }
+        let json = temp.join("trace.json");
+        std::fs::write(&json, chrome_json(job, &messages))
+            .map_err(|e| format!("{}: {e}", json.display()))?;
+        write_timeline(&temp, job, &messages)
+    };
+    if let Err(e) = write() {
+        let _ = std::fs::remove_dir_all(&temp);
+        return Err(e);
+    }
+    if out.exists() {
+        if !out.join("trace.json").is_file()
+            && std::fs::read_dir(out).is_ok_and(|mut d| d.next().is_some())
+        {
+            let _ = std::fs::remove_dir_all(&temp);
+            return Err(format!(
+                "{}: a folder that is not a trace output; choose another --out",
+                out.display()
+            ));
+        }
+        std::fs::remove_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
+    }
+    std::fs::rename(&temp, out).map_err(|e| format!("{}: {e}", out.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(call: &str, start: i64, end: i64, peer: i32, tag: i32, flags: u8) -> Event {
+        Event {
+            call: call.into(),
+            start,
+            end,
+            peer,
+            tag,
+            bytes: 4,
+            count: 1,
+            comm_peer: peer,
+            flags: flags | WORLD,
+        }
+    }
+
+    fn rank(r: i32, size: i32, mut calls: Vec<Event>) -> RankTrace {
+        calls.insert(0, event("MPI_Init_thread", 0, 10, -1, -1, 0));
+        let end = calls.last().map_or(10, |e| e.end) + 5;
+        calls.push(event("MPI_Finalize", end, end, -1, -1, 0));
+        RankTrace {
+            rank: r,
+            size,
+            program: "demo".into(),
+            ended: "finalize".into(),
+            dropped: 0,
+            untracked: 0,
+            events: calls,
+        }
+    }
+
+    #[test]
+    fn calls_have_kinds() {
+        assert_eq!(kind_of("MPI_Send"), Kind::PointToPoint);
+        assert_eq!(kind_of("MPI_Mrecv"), Kind::PointToPoint);
+        assert_eq!(kind_of("MPI_Improbe"), Kind::Waiting);
+        assert_eq!(kind_of("MPI_Waitall"), Kind::Waiting);
+        assert_eq!(kind_of("MPI_Reduce"), Kind::Collective);
+        assert_eq!(kind_of("MPI_Finalize"), Kind::Setup);
+    }
+
+    #[test]
+    fn sends_match_receives_by_source_dest_tag_and_order() {
+        let job = JobTrace {
+            ranks: vec![
+                rank(
+                    0,
+                    2,
+                    vec![
+                        event("MPI_Recv", 20, 30, 1, 5, RECV),
+                        event("MPI_Recv", 30, 40, 1, 5, RECV),
+                        event("MPI_Recv", 40, 50, 1, 6, RECV),
+                    ],
+                ),
+                rank(
+                    1,
+                    2,
+                    vec![
+                        event("MPI_Send", 11, 12, 0, 6, SEND),
+                        event("MPI_Send", 12, 13, 0, 5, SEND),
+                        event("MPI_Send", 13, 14, 0, 5, SEND),
+                        event("MPI_Send", 14, 15, 0, 7, SEND),
+                    ],
+                ),
+            ],
+        };
+        let m = messages(&job);
+        assert_eq!(m.len(), 4);
+        // Index 0 of rank 0 is MPI_Init_thread: receives are events 1, 2, 3.
+        assert_eq!(m[0].recv, Some((0, 3)), "tag 6 to the tag-6 receive");
+        assert_eq!(
+            m[1].recv,
+            Some((0, 1)),
+            "first tag-5 send to the first tag-5 receive"
+        );
+        assert_eq!(m[2].recv, Some((0, 2)));
+        assert_eq!(m[3].recv, None, "tag 7 was never received");
+        let text = summary(&job, &m, Path::new("out"));
+        assert!(
+            text.contains("1 messages sent but never received"),
+            "{text}"
+        );
+        assert!(text.contains("rank 1 -> rank 0, tag 7"), "{text}");
+        let json: String = chrome_json(&job, &m);
+        assert_eq!(
+            json.matches(r#""ph":"s""#).count(),
+            3,
+            "one flow per received message"
+        );
+    }
+
+    #[test]
+    fn the_longest_collective_wait_names_the_last_rank_to_arrive() {
+        let job = JobTrace {
+            ranks: vec![
+                rank(0, 2, vec![event("MPI_Reduce", 20, 90, 0, -1, 0)]),
+                rank(1, 2, vec![event("MPI_Reduce", 85, 90, 0, -1, 0)]),
+            ],
+        };
+        let text = summary(&job, &messages(&job), Path::new("out"));
+        assert!(
+            text.contains("rank 0 waited 70 ns in MPI_Reduce for rank 1"),
+            "{text}"
+        );
+        assert!(text.contains("Every message sent was received."), "{text}");
+    }
+
+    #[test]
+    fn times_read_naturally() {
+        assert_eq!(human_time(2.1e-3), "2.1 ms");
+        assert_eq!(human_time(12.34e-6), "12.3 µs");
+        assert_eq!(human_time(850e-9), "850 ns");
+        assert_eq!(human_time(1.25), "1.25 s");
+    }
+
+    #[test]
+    fn the_library_goes_to_the_program_not_the_launcher() {
+        let exe = std::env::current_exe()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        let line = |s: &str| {
+            let words: Vec<String> = s.split(' ').map(String::from).collect();
+            let (line, whole) = launcher_line(&words, OsStr::new("/l.so"), Path::new("/d"));
+            let line: Vec<String> = line
+                .iter()
+                .map(|w| w.to_string_lossy().into_owned())
+                .collect();
+            (line.join(" "), whole)
+        };
+        assert_eq!(
+            line(&format!("mpiexec -n 4 {exe} --x")),
+            (
+                format!("mpiexec -n 4 env LD_PRELOAD=/l.so MPI_TRACE_DIR=/d {exe} --x"),
+                false
+            )
+        );
+        assert_eq!(line("mpiexec -n 4 p"), ("mpiexec -n 4 p".to_owned(), true));
+        assert_eq!(
+            line("mpirun.openmpi -n 2 p"),
+            (
+                "mpirun.openmpi -x LD_PRELOAD -x MPI_TRACE_DIR -n 2 p".to_owned(),
+                true
+            )
+        );
+    }
+}

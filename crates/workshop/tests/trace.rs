@@ -1,0 +1,295 @@
+//! `workshop trace` end to end: the lessons traced under mpiexec with the
+//! PMPI library, and what it records, draws and reports.
+//!
+//! It runs the programs built beside `workshop` (target/release/sum-p2p,
+//! libmpi_trace.so, …): build the workspace first (`cargo build --release --workspace`).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use workshop::trace::{self, JobTrace, Kind};
+
+const WORKSHOP: &str = env!("CARGO_BIN_EXE_workshop");
+
+fn bin(name: &str) -> PathBuf {
+    let path = Path::new(WORKSHOP).with_file_name(name);
+    assert!(
+        path.is_file(),
+        "{} is not built: run `cargo build --release --workspace` first",
+        path.display()
+    );
+    path
+}
+
+/// `workshop trace --out OUT -- mpiexec -n RANKS PROGRAM`, with a timeout.
+fn traced(program: &str, ranks: usize, out: &Path) -> (Output, String) {
+    bin("libmpi_trace.so");
+    let output = Command::new(WORKSHOP)
+        .args(["trace", "--out"])
+        .arg(out)
+        .args(["--", "mpiexec", "-n", &ranks.to_string()])
+        .arg(bin(program))
+        .env("MPIEXEC_TIMEOUT", "60")
+        .output()
+        .expect("run workshop");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output, stdout)
+}
+
+fn untraced(program: &str, ranks: usize) -> Vec<u8> {
+    let output = Command::new("mpiexec")
+        .args(["-n", &ranks.to_string()])
+        .arg(bin(program))
+        .env("MPIEXEC_TIMEOUT", "60")
+        .output()
+        .expect("run mpiexec");
+    assert!(output.status.success());
+    output.stdout
+}
+
+fn job(out: &Path) -> JobTrace {
+    trace::read_dir(&out.join("ranks")).expect("the ranks' trace files")
+}
+
+/// The program's own lines: everything before the summary.
+fn program_part(stdout: &str) -> &str {
+    &stdout[..stdout.find("Trace of ").expect("a summary")]
+}
+
+#[test]
+fn sum_p2p_records_three_sends_to_rank_0_and_their_receives_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("sum-p2p");
+    let (_, stdout) = traced("sum-p2p", 4, &out);
+    let job = job(&out);
+    assert_eq!(job.ranks.len(), 4);
+
+    for r in 1..4 {
+        let sends: Vec<_> = job.ranks[r].events.iter().filter(|e| e.is_send()).collect();
+        assert_eq!(sends.len(), 1, "rank {r} sends once: {sends:?}");
+        assert_eq!((sends[0].call.as_str(), sends[0].peer), ("MPI_Send", 0));
+        assert!(!job.ranks[r].events.iter().any(|e| e.is_recv()));
+    }
+    let receives: Vec<i32> = (job.ranks[0].events.iter())
+        .filter(|e| e.is_recv())
+        .map(|e| e.peer)
+        .collect();
+    assert_eq!(
+        receives,
+        [1, 2, 3],
+        "rank 0 receives from 1, 2, 3 in sequence"
+    );
+
+    let messages = trace::messages(&job);
+    assert_eq!(messages.len(), 3);
+    let mut by_arrival: Vec<_> = messages
+        .iter()
+        .map(|m| (m.recv.expect("received"), m.source))
+        .collect();
+    by_arrival.sort();
+    assert!(by_arrival.iter().all(|((rank, _), _)| *rank == 0));
+    let order: Vec<i32> = by_arrival.iter().map(|(_, source)| *source).collect();
+    assert_eq!(
+        order,
+        [1, 2, 3],
+        "each send matched to the receive that took it"
+    );
+
+    assert!(
+        stdout.contains("Trace of sum-p2p on 4 ranks: 3 point-to-point messages"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("Every message sent was received."),
+        "{stdout}"
+    );
+    assert!(stdout.contains("rank 0 waited "), "{stdout}");
+
+    // The program's own output: the same lines as untraced (ranks print in any order).
+    let mut traced_lines: Vec<&str> = program_part(&stdout).lines().collect();
+    let plain = String::from_utf8(untraced("sum-p2p", 4)).unwrap();
+    let mut plain_lines: Vec<&str> = plain.lines().collect();
+    traced_lines.sort();
+    plain_lines.sort();
+    assert_eq!(traced_lines, plain_lines);
+
+    // trace.json: valid JSON, one track per rank, one flow per message.
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("trace.json")).unwrap()).unwrap();
+    let events = json["traceEvents"].as_array().expect("traceEvents");
+    let count = |ph: &str, name: Option<&str>| {
+        events
+            .iter()
+            .filter(|e| e["ph"] == ph && name.is_none_or(|n| e["name"] == n))
+            .count()
+    };
+    assert_eq!(count("M", Some("thread_name")), 4, "one track per rank");
+    assert_eq!(count("s", None), 3, "one flow start per message");
+    assert_eq!(count("f", None), 3, "one flow end per message");
+    assert_eq!(count("X", Some("MPI_Recv")), 3);
+
+    // The timeline: the documented size, and boxes drawn in the point-to-point colour.
+    let png = image::open(out.join("timeline.png")).unwrap().to_rgb8();
+    assert_eq!(png.dimensions(), trace::timeline_size(4));
+    let blue = png.pixels().filter(|p| p.0 == [31, 119, 180]).count();
+    assert!(blue > 200, "only {blue} pixels of point-to-point boxes");
+    let svg = std::fs::read_to_string(out.join("timeline.svg")).unwrap();
+    assert!(svg.contains("rank 3"));
+}
+
+#[test]
+fn sum_reduce_records_one_reduce_per_rank_and_no_messages() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("t");
+    let (_, stdout) = traced("sum-reduce", 4, &out);
+    let job = job(&out);
+    for rank in &job.ranks {
+        let calls: Vec<&str> = (rank.events.iter())
+            .filter(|e| e.kind() != Kind::Setup)
+            .map(|e| e.call.as_str())
+            .collect();
+        assert_eq!(calls, ["MPI_Reduce"], "rank {}", rank.rank);
+        let reduce = rank.events.iter().find(|e| e.call == "MPI_Reduce").unwrap();
+        assert_eq!((reduce.peer, reduce.bytes), (0, 4), "root 0, one i32");
+    }
+    assert!(trace::messages(&job).is_empty());
+    assert!(
+        stdout.contains("0 point-to-point messages (0 B), 1 collective calls per rank"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn hello_bcast_records_one_bcast_per_rank() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("t");
+    traced("hello-bcast", 3, &out);
+    let job = job(&out);
+    assert_eq!(job.ranks.len(), 3);
+    for rank in &job.ranks {
+        let bcasts = rank.events.iter().filter(|e| e.call == "MPI_Bcast").count();
+        assert_eq!(bcasts, 1, "rank {}", rank.rank);
+        assert!(!rank.events.iter().any(|e| e.kind() == Kind::PointToPoint));
+    }
+}
+
+#[test]
+fn an_unmatched_send_is_reported_and_the_output_is_byte_identical() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("t");
+    let (_, stdout) = traced("unmatched-send", 2, &out);
+    assert!(
+        stdout.contains("1 messages sent but never received:"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("  rank 1 -> rank 0, tag 2, 4 B (MPI_Send)"),
+        "{stdout}"
+    );
+    // Only rank 0 prints: its output is the same traced or not. (UCX itself
+    // warns about the unreceived message on stdout, with a timestamp: left out.)
+    let ours = |text: &str| -> String {
+        text.lines()
+            .filter(|l| !l.contains("UCX  WARN"))
+            .map(|l| format!("{l}\n"))
+            .collect()
+    };
+    let plain = String::from_utf8(untraced("unmatched-send", 2)).unwrap();
+    assert_eq!(ours(program_part(&stdout)), ours(&plain));
+    assert_eq!(ours(&plain), "Rank 0 received 7 with tag 1\n");
+}
+
+/// `mpiexec -n RANKS PROGRAM` with the library preloaded by hand, tracing into `dir`.
+fn preloaded(program: &str, ranks: usize, dir: &Path, max_events: Option<&str>) -> Output {
+    let mut command = Command::new("mpiexec");
+    command
+        .args(["-n", &ranks.to_string()])
+        .arg(bin(program))
+        .env("LD_PRELOAD", bin("libmpi_trace.so"))
+        .env("MPI_TRACE_DIR", dir)
+        .env("MPIEXEC_TIMEOUT", "60");
+    if let Some(n) = max_events {
+        command.env("MPI_TRACE_EVENTS", n);
+    }
+    let output = command.output().expect("run mpiexec");
+    assert!(output.status.success());
+    output
+}
+
+#[test]
+fn the_library_alone_changes_no_byte_of_the_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = preloaded("sum-p2p", 1, dir.path(), None);
+    assert_eq!(output.stdout, untraced("sum-p2p", 1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        !stderr.contains("mpi-trace"),
+        "the library is silent: {stderr}"
+    );
+    let job = trace::read_dir(dir.path()).unwrap();
+    assert_eq!(job.ranks.len(), 1);
+}
+
+#[test]
+fn a_small_buffer_drops_events_and_says_so() {
+    // sum-p2p's rank 0 records MPI_Init_thread, 3 receives and MPI_Finalize;
+    // a buffer of 2 events keeps the first two.
+    let dir = tempfile::tempdir().unwrap();
+    preloaded("sum-p2p", 4, dir.path(), Some("2"));
+    let rank0 = trace::read_rank(&dir.path().join("rank-0.trace")).unwrap();
+    assert_eq!(rank0.events.len(), 2);
+    assert_eq!(
+        rank0.dropped, 3,
+        "two receives and MPI_Finalize did not fit"
+    );
+}
+
+#[test]
+fn clocks_aligned_by_ping_pongs_agree_with_the_shared_clock() {
+    // On one host every rank reads the same clock: the true offset is 0, so the
+    // ping-pong estimate (forced here) must come out near 0. Its error is at most
+    // half the fastest round trip: microseconds on an idle machine, but
+    // milliseconds when ranks wait for a busy core, hence the wide bound.
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::new("mpiexec")
+        .args(["-n", "3"])
+        .arg(bin("sum-p2p"))
+        .env("LD_PRELOAD", bin("libmpi_trace.so"))
+        .env("MPI_TRACE_DIR", dir.path())
+        .env("MPI_TRACE_ALIGN", "always")
+        .env("MPIEXEC_TIMEOUT", "60")
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    for r in 1..3 {
+        let text = std::fs::read_to_string(dir.path().join(format!("rank-{r}.trace"))).unwrap();
+        let offset: i64 = (text.lines())
+            .find_map(|l| l.strip_prefix("# offset_ns "))
+            .expect("an offset line")
+            .parse()
+            .unwrap();
+        assert!(offset.abs() < 50_000_000, "rank {r}: offset {offset} ns");
+    }
+    let job = trace::read_dir(dir.path()).unwrap();
+    assert!(trace::messages(&job).iter().all(|m| m.recv.is_some()));
+}
+
+#[test]
+fn a_job_that_cannot_start_is_a_one_line_error() {
+    let output = Command::new(WORKSHOP)
+        .args(["trace", "--", "/nonexistent/launcher", "-n", "2"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("cannot run `/nonexistent/launcher`"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+}
