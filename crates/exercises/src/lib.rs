@@ -11,5 +11,9 @@
 //! are the crate's other binaries (`exercises/`, `solutions/`).
 
 pub mod info;
+pub mod progress;
 pub mod run;
+pub mod session;
 pub mod verify;
+
+pub use session::{Session, init};

@@ -11,9 +11,18 @@ use exercises::info::Info;
 const CHECK: &str = env!("CARGO_BIN_EXE_check");
 
 fn check(args: &[&str]) -> (Option<i32>, String) {
+    check_env(args, &[])
+}
+
+/// The checker with extra environment variables, and progress kept apart
+/// from the learner's own (`crates/exercises/.progress`).
+fn check_env(args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, String) {
+    let state = std::env::temp_dir().join(format!("exercises-test-state-{}", std::process::id()));
     let out: Output = Command::new(CHECK)
         .arg("--no-build")
         .args(args)
+        .env("EXERCISES_STATE", &state)
+        .envs(env.iter().copied())
         .output()
         .expect("run the checker");
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
@@ -41,12 +50,19 @@ fn every_shipped_exercise_fails_on_its_first_todo() {
             "{}: fails because of its todo!()\n{out}",
             ex.name
         );
-        // The todo's own hint, then the file to edit and the entry's hint.
+        // The todo's own hint, then the file to edit, a one-line nudge, and
+        // where the full hint is: never the full hint itself.
         assert!(out.contains("): not yet implemented: "), "{out}");
         assert!(out.contains(&format!("exercises/{}", ex.file)), "{out}");
-        let first_hint_line = ex.hint.trim().lines().next().unwrap();
+        assert!(out.contains(&format!("  nudge:  {}\n", ex.nudge)), "{out}");
         assert!(
-            out.contains(&format!("  hint:   {first_hint_line}")),
+            out.contains(&format!("  more:   ci/check hint {}\n", ex.name)),
+            "{out}"
+        );
+        let first_hint_line = ex.hint.trim().lines().next().unwrap();
+        assert!(!out.contains(first_hint_line), "{out}");
+        assert!(
+            out.contains(&format!("Progress: 0/{} done", info.exercises.len())),
             "{out}"
         );
     }
@@ -91,7 +107,14 @@ fn list_shows_every_exercise_as_todo_and_every_solution_as_pass() {
 
 #[test]
 fn bad_command_lines_get_one_line_and_status_2() {
-    for args in [&["no-such-exercise"][..], &[], &["--all", "pi-reduce"]] {
+    for args in [
+        &["no-such-exercise"][..],
+        &["--all", "pi-reduce"],
+        &["hint", "nope"],
+        &["reset"],
+        &["pi-reduce", "extra"],
+        &["--launcher", "srun", "hello"],
+    ] {
         let (code, out) = check(args);
         assert_eq!(code, Some(2), "{args:?}: {out}");
         assert_eq!(out.lines().count(), 1, "{args:?}: {out}");
@@ -101,30 +124,65 @@ fn bad_command_lines_get_one_line_and_status_2() {
 
 #[test]
 fn known_wrong_answers_fail_saying_what_differed() {
-    // (exercise, wrong binary, first rank count where it goes wrong, what the checker says)
-    let cases = [
+    // (exercise, wrong binary, the runs, first rank count where it goes wrong,
+    // what the checker says, environment)
+    let cases: &[(&str, &str, &[&str], usize, &str, &[(&str, &str)])] = &[
         (
             "pi-reduce",
             "mutant-pi-drops-remainder",
+            &[],
             2,
             "too small: some steps were not summed",
+            &[],
+        ),
+        (
+            "pi-reduce",
+            "mutant-pi-reduce-to-last-rank",
+            &[],
+            2,
+            "rank 0 printed nothing and rank 1 printed `Pi with 1000003 steps is 3.14159",
+            &[],
         ),
         (
             "file-split",
             "mutant-file-split-drops-remainder",
+            &[],
             3,
             "no rank handled `noisy_009.jpg`",
+            &[],
         ),
         (
             "scatter-gather",
             "mutant-scatter-gather-no-update",
+            &[],
             2,
-            "missing line `Rank 0 collected a list [0, 10]`; \
-             unexpected line `Rank 0 collected a list [0, 1]`",
+            "rank 0 printed an unexpected line `Rank 0 collected a list [0, 1]`; \
+             rank 0 did not print line `Rank 0 collected a list [0, 10]`",
+            &[],
+        ),
+        // Even with UCX's warnings silenced in the learner's environment.
+        (
+            "scatter-gather",
+            "mutant-scatter-skipped",
+            &[],
+            2,
+            "MPI warns: a message was never received",
+            &[("UCX_LOG_LEVEL", "error")],
+        ),
+        // Right output and exit status 0 at 2 ranks.
+        (
+            "p2p-loop",
+            "mutant-p2p-send-to-self",
+            &["--ranks", "2"],
+            2,
+            "rank 0 sent a message to itself (tag 0) and never received it",
+            &[],
         ),
     ];
-    for (exercise, bin, ranks, says) in cases {
-        let (code, out) = check(&[exercise, "--bin", bin]);
+    for &(exercise, bin, runs, ranks, says, env) in cases {
+        let mut args = vec![exercise, "--bin", bin];
+        args.extend(runs);
+        let (code, out) = check_env(&args, env);
         assert_eq!(code, Some(1), "{bin} must FAIL\n{out}");
         let head = format!("FAIL {exercise}: at {ranks} ranks: ");
         assert!(out.starts_with(&head), "{bin}: expected {head}...\n{out}");
