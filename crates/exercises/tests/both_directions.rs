@@ -122,11 +122,14 @@ fn bad_command_lines_get_one_line_and_status_2() {
     }
 }
 
+/// A known wrong answer: (exercise, wrong binary, extra checker arguments,
+/// first rank count where it goes wrong, what the checker says, environment).
+type Wrong<'a> = (&'a str, &'a str, &'a [&'a str], usize, &'a str, Env<'a>);
+type Env<'a> = &'a [(&'a str, &'a str)];
+
 #[test]
 fn known_wrong_answers_fail_saying_what_differed() {
-    // (exercise, wrong binary, the runs, first rank count where it goes wrong,
-    // what the checker says, environment)
-    let cases: &[(&str, &str, &[&str], usize, &str, &[(&str, &str)])] = &[
+    let cases: &[Wrong] = &[
         (
             "pi-reduce",
             "mutant-pi-drops-remainder",
