@@ -56,6 +56,9 @@ pub struct Exercise {
     pub nudge: String,
     /// Printed by `ci/check hint NAME`.
     pub hint: String,
+    /// Seconds a run may take, when not the table's `timeout_secs`.
+    #[serde(default)]
+    pub timeout_secs: Option<u32>,
     /// Which comparison the checker makes.
     pub expect: Expect,
     /// The runs: every rank count of every entry, with its arguments.

@@ -61,6 +61,8 @@ pub struct RunOutput {
     pub ranks: Vec<RankOut>,
     /// MPI library warnings, with the rank that printed them.
     pub warnings: Vec<(usize, String)>,
+    /// The time limit the run had.
+    pub timeout_secs: u32,
 }
 
 impl RunOutput {
@@ -137,6 +139,17 @@ impl Runner {
     /// Runs BIN ARGS at RANKS ranks through `mpi_basics::launch` (which honours
     /// `WORKSHOP_LAUNCHER`), stopping it after `timeout_secs`.
     pub fn run(&self, bin: &str, ranks: usize, args: &[String]) -> Result<RunOutput, String> {
+        self.run_for(bin, ranks, args, self.timeout_secs)
+    }
+
+    /// [`Runner::run`] with a time limit of `timeout` seconds.
+    pub fn run_for(
+        &self,
+        bin: &str,
+        ranks: usize,
+        args: &[String],
+        timeout: u32,
+    ) -> Result<RunOutput, String> {
         let program = self.program(bin);
         if !program.is_file() {
             return Err(format!(
@@ -160,7 +173,7 @@ impl Runner {
         let mut cmd = mpi_basics::launch::mpiexec_command(&program, ranks, &args);
         cmd.env(CHECK_DIR_VAR, folder.path())
             // mpiexec's own limit stays as a last resort; the checker stops the job first.
-            .env("MPIEXEC_TIMEOUT", (self.timeout_secs + 60).to_string())
+            .env("MPIEXEC_TIMEOUT", (timeout + 60).to_string())
             // The panic message is what the checker reports; no backtrace needed.
             .env("RUST_BACKTRACE", "0")
             // UCX says when a message was never received: keep its warnings on,
@@ -175,7 +188,7 @@ impl Runner {
             .map_err(|e| format!("cannot run {launcher} ({e}): install MPICH with ci/setup-mpi"))?;
         let stdout = read_in_background(child.stdout.take());
         let stderr = read_in_background(child.stderr.take());
-        let status = wait_or_stop(&mut child, self.timeout_secs);
+        let status = wait_or_stop(&mut child, timeout);
         let mut ranks_out = read_ranks(folder.path(), ranks);
         let stopped = status.is_none();
         if stopped {
@@ -208,13 +221,14 @@ impl Runner {
             stderr: stderr.join().unwrap_or_default(),
             ranks: ranks_out,
             warnings,
+            timeout_secs: timeout,
         })
     }
 
     /// Why a run went wrong, in one line, or `None` when it ran to the end
     /// cleanly (its output is then for [`crate::verify`] to judge).
     pub fn failure(&self, out: &RunOutput) -> Option<String> {
-        explain(out, self.timeout_secs)
+        explain(out, out.timeout_secs)
     }
 }
 
@@ -468,16 +482,22 @@ fn timeout_reason(out: &RunOutput, timeout: u32) -> String {
         .iter()
         .filter_map(|&r| out.ranks[r].waiting_in.as_deref())
         .collect();
-    let why = if !waits.is_empty()
+    let receiving = !waits.is_empty()
+        && waits.len() == stuck.len()
         && waits
             .iter()
-            .all(|c| c.contains("Recv") || c.contains("Probe"))
-    {
-        "every stuck rank waits to receive: a message that is never sent (or sent to another rank, or with another tag)?"
+            .all(|c| c.contains("Recv") || c.contains("Probe"));
+    let why = if receiving && stuck.len() > 1 {
+        "each of them waits to receive, so none of them gets to its send: a deadlock \
+         (let one side send first, or send and receive in one call, MPI_Sendrecv)"
+    } else if receiving {
+        "it waits for a message that is never sent (or sent to another rank, or with another tag)"
     } else if waits.iter().any(|c| c.contains("Send")) {
-        "a send waits until its receiver receives: are two ranks both sending (or both receiving) first?"
+        "a send waits until its receiver receives: is the receive missing, or does a rank \
+         send to itself, or are two ranks both sending first?"
     } else {
-        "a rank waits for a message that is never sent, or in a collective call that not every rank makes"
+        "a rank waits for a message that is never sent, or in a collective call that not \
+         every rank makes"
     };
     format!("{text}: {why}")
 }

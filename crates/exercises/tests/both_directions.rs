@@ -30,10 +30,36 @@ fn check_env(args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, String) {
     (out.status.code(), format!("{stdout}{stderr}"))
 }
 
+/// Whether gdb is installed (the checker then names the MPI call a stuck rank is in).
+fn have_gdb() -> bool {
+    Command::new("gdb").arg("--version").output().is_ok()
+}
+
 #[test]
 fn every_shipped_exercise_fails_on_its_first_todo() {
     let info = Info::load().unwrap();
     for ex in &info.exercises {
+        let source = std::fs::read_to_string(ex.source(false)).unwrap();
+        if !source.contains("todo!(") {
+            // Shipped as the bug itself (deadlock): it hangs from 2 ranks on,
+            // and the checker says which ranks wait, and where.
+            let (code, out) = check(&[&ex.name, "--timeout", "3"]);
+            assert_eq!(code, Some(1), "{out}");
+            let head = format!(
+                "FAIL {}: at 2 ranks: no result after 3 s, so the checker stopped the job: \
+                 ranks 0, 1 had not finished (rank 0",
+                ex.name
+            );
+            assert!(out.starts_with(&head), "{out}");
+            if have_gdb() {
+                assert!(
+                    out.contains("rank 1 waiting in MPI_Recv, printed nothing"),
+                    "{out}"
+                );
+            }
+            assert!(out.contains("a deadlock"), "{out}");
+            continue;
+        }
         let (code, out) = check(&[&ex.name]);
         assert_eq!(
             code,
@@ -82,27 +108,22 @@ fn every_solution_passes_at_every_rank_count() {
 }
 
 #[test]
-fn list_shows_every_exercise_as_todo_and_every_solution_as_pass() {
+fn list_shows_every_exercise_in_order_as_todo() {
     let info = Info::load().unwrap();
     let (code, out) = check(&["--list"]);
     assert_eq!(code, Some(0), "{out}");
-    let (_, solutions) = check(&["--list", "--solution"]);
-    for ex in &info.exercises {
-        let row = |text: &str, status: &str| {
-            text.lines().any(|l| {
-                let words: Vec<&str> = l.split_whitespace().collect();
-                words.len() > 2 && words[0] == ex.name && words[1] == status
-            })
-        };
-        assert!(row(&out, "todo"), "{}: {out}", ex.name);
-        assert!(row(&solutions, "PASS"), "{}: {solutions}", ex.name);
-    }
+    let rows: Vec<Vec<&str>> = out
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<&str>>())
+        .filter(|w| w.len() > 2 && info.find(w[0]).is_some())
+        .collect();
+    let names: Vec<&str> = rows.iter().map(|w| w[0]).collect();
+    let wanted: Vec<&str> = info.exercises.iter().map(|e| e.name.as_str()).collect();
+    assert_eq!(names, wanted, "{out}");
+    assert!(rows.iter().all(|w| w[1] == "todo"), "{out}");
+    assert!(out.lines().nth(1).unwrap().ends_with("<- next"), "{out}");
     let total = info.exercises.len();
-    assert!(out.contains(&format!("0 of {total} pass")), "{out}");
-    assert!(
-        solutions.contains(&format!("{total} of {total} pass")),
-        "{solutions}"
-    );
+    assert!(out.contains(&format!("Progress: 0/{total} done")), "{out}");
 }
 
 #[test]
@@ -171,6 +192,14 @@ fn known_wrong_answers_fail_saying_what_differed() {
             2,
             "MPI warns: a message was never received",
             &[("UCX_LOG_LEVEL", "error")],
+        ),
+        (
+            "sum-reduce",
+            "mutant-sum-reduce-prints-everywhere",
+            &[],
+            2,
+            "rank 1 printed `Rank 0 worked out the total 30` as well: only rank 0 prints it",
+            &[],
         ),
         // Right output and exit status 0 at 2 ranks.
         (

@@ -76,6 +76,8 @@ struct Checker {
     build: bool,
     solution: bool,
     ranks: Option<usize>,
+    /// `--timeout`, over each exercise's own.
+    timeout: Option<u32>,
     progress: Progress,
 }
 
@@ -94,9 +96,8 @@ fn main() {
     if let Some(dir) = &args.dir {
         info.exercises_dir = dir.clone();
     }
-    let timeout = args.timeout.unwrap_or(info.timeout_secs);
-    let runner =
-        Runner::beside_this_program(timeout).unwrap_or_else(|e| lesson_cli::exit_failure(e));
+    let runner = Runner::beside_this_program(info.timeout_secs)
+        .unwrap_or_else(|e| lesson_cli::exit_failure(e));
     let progress = Progress::load(&info);
     let mut c = Checker {
         info,
@@ -104,6 +105,7 @@ fn main() {
         build: !args.no_build,
         solution: args.solution,
         ranks: args.ranks.map(|r| r as usize),
+        timeout: args.timeout,
         progress,
     };
 
@@ -202,6 +204,10 @@ impl Checker {
                 todo: false,
             };
         }
+        let timeout = self
+            .timeout
+            .or(ex.timeout_secs)
+            .unwrap_or(self.info.timeout_secs);
         let mut verifier = Verifier::new(ex.expect);
         let mut done = Vec::new();
         for runs in &ex.runs {
@@ -212,7 +218,7 @@ impl Checker {
                 .filter(|&r| self.ranks.is_none_or(|only| only == r))
                 .collect();
             for &ranks in &counts {
-                let out = match self.runner.run(bin, ranks, &runs.args) {
+                let out = match self.runner.run_for(bin, ranks, &runs.args, timeout) {
                     Ok(out) => out,
                     Err(reason) => {
                         return Outcome::Fail {
@@ -397,13 +403,10 @@ impl Checker {
         }
     }
 
-    /// One line per exercise: its name, its status now, its file and workshop step.
+    /// One line per exercise, in workshop order: its name, done or todo (from
+    /// the recorded progress: nothing is run), its file and workshop step.
     fn list(&self) {
-        if self.solution {
-            println!("The solutions (`ci/check --solution NAME` checks one):");
-        } else {
-            println!("The exercises (edit the file, then run `ci/check NAME`):");
-        }
+        println!("The exercises, in workshop order (edit the file, then run `ci/check NAME`):");
         let width = self
             .info
             .exercises
@@ -411,27 +414,23 @@ impl Checker {
             .map(|e| e.name.len())
             .max()
             .unwrap_or(0);
-        let mut passed = 0;
-        for ex in &self.info.exercises {
-            let status = match self.check(ex, ex.bin_name(self.solution), true) {
-                Outcome::Pass(_) => {
-                    passed += 1;
-                    "PASS"
-                }
-                Outcome::Fail { todo: true, .. } => "todo",
-                Outcome::Fail { command: None, .. } => "BUILD",
-                Outcome::Fail { .. } => "FAIL",
+        let next = self.progress.first_unsolved(&self.info);
+        for (i, ex) in self.info.exercises.iter().enumerate() {
+            let status = if self.progress.is_done(ex) {
+                "done"
+            } else {
+                "todo"
             };
+            let marker = if next == Some(i) { "  <- next" } else { "" };
             println!(
-                "  {:width$}  {status:5}  {}  ({})",
+                "  {:width$}  {status:4}  {}  ({}){marker}",
                 ex.name,
-                shown(&self.info.source(ex, self.solution)).display(),
+                shown(&self.info.source(ex, false)).display(),
                 ex.workshop
             );
         }
         println!(
-            "{passed} of {} pass. Status: PASS, todo (a todo!() is left), FAIL (runs, wrong output), BUILD (does not build or run)",
-            self.info.exercises.len()
+            "Done: passed `ci/check NAME` with the file as it is now; `ci/check --all` checks them all again."
         );
         self.print_progress();
     }
