@@ -15,7 +15,7 @@ use std::time::Duration;
 use clap::Parser;
 use exercises::info::{Exercise, Info};
 use exercises::progress::Progress;
-use exercises::run::{Runner, reached_todo, shown};
+use exercises::run::{Runner, shown};
 use exercises::verify::Verifier;
 
 #[derive(Parser)]
@@ -65,7 +65,6 @@ enum Outcome {
     Fail {
         reason: String,
         command: Option<String>,
-        todo: bool,
     },
 }
 
@@ -201,7 +200,6 @@ impl Checker {
             return Outcome::Fail {
                 reason,
                 command: None,
-                todo: false,
             };
         }
         let timeout = self
@@ -224,7 +222,6 @@ impl Checker {
                         return Outcome::Fail {
                             reason,
                             command: None,
-                            todo: false,
                         };
                     }
                 };
@@ -238,7 +235,6 @@ impl Checker {
                 };
                 if let Err(reason) = result {
                     return Outcome::Fail {
-                        todo: reached_todo(&out.all_stderr()),
                         reason: format!("at {ranks} rank{}: {reason}", plural(ranks)),
                         command: Some(out.command),
                     };
@@ -268,7 +264,6 @@ impl Checker {
                     ex.rank_counts()
                 ),
                 command: None,
-                todo: false,
             };
         }
         Outcome::Pass(done.join("; "))
