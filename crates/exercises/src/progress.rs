@@ -25,7 +25,7 @@ pub struct Progress {
 }
 
 /// FNV-1a: a fingerprint of a file's bytes that is the same on every build.
-fn fingerprint(bytes: &[u8]) -> u64 {
+pub fn fingerprint(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
     })
