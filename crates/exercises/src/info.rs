@@ -88,6 +88,14 @@ pub enum Expect {
     },
     /// The workshop's scatter and gather lines.
     ScatterGather,
+    /// `--kernel fast` against the solution's `--kernel naive`, run side by side:
+    /// pi within `tolerance` (relative) and at least `speedup` times faster.
+    Faster {
+        /// Smallest ratio of the naive loop's time to the fast one's (best of 3 each).
+        speedup: f64,
+        /// Largest relative difference from the naive loop's pi.
+        tolerance: f64,
+    },
 }
 
 /// Runs of the program with the same arguments at several rank counts.

@@ -63,6 +63,8 @@ impl Verifier {
                 Ok(())
             }
             Expect::ScatterGather => same_lines(scatter_gather_lines(ranks), &lines),
+            // Judged over several runs together: see `faster`.
+            Expect::Faster { .. } => Ok(()),
         }
     }
 }
@@ -74,6 +76,36 @@ fn arg_value(args: &[String], flag: &str) -> Result<u64, String> {
         .and_then(|i| args.get(i + 1))
         .and_then(|v| v.parse().ok())
         .ok_or_else(|| format!("info.toml: this check needs `{flag} N` in the run's args"))
+}
+
+/// The fast-kernel check: pi and seconds printed by the naive loop and by the
+/// learner's (best time of several runs each, side by side). `Ok` says how it went.
+pub fn faster(
+    naive: (f64, f64),
+    mine: (f64, f64),
+    speedup: f64,
+    tolerance: f64,
+) -> Result<String, String> {
+    let ((naive_pi, naive_secs), (pi, secs)) = (naive, mine);
+    let relative = ((pi - naive_pi) / naive_pi).abs();
+    if relative.is_nan() || relative > tolerance {
+        return Err(format!(
+            "pi = {pi:.16}, but the naive loop gives {naive_pi:.16}: {relative:.1e} apart, \
+             more than {tolerance:.0e} (relative): the same sum, only faster (every step \
+             once, the same x values)"
+        ));
+    }
+    let ratio = naive_secs / secs.max(1e-9);
+    if ratio < speedup {
+        return Err(format!(
+            "your loop took {secs:.3} s and the naive loop {naive_secs:.3} s: {ratio:.1}x \
+             faster, at least {speedup}x wanted (more independent running sums?)"
+        ));
+    }
+    Ok(format!(
+        "{ratio:.1}x faster than the naive loop ({secs:.3} s against {naive_secs:.3} s, best \
+         of each), pi {relative:.0e} apart (relative)"
+    ))
 }
 
 /// What each rank prints: `lines[r]` are rank r's lines.

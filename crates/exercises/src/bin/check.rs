@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Parser;
-use exercises::info::{Exercise, Info};
+use exercises::info::{Exercise, Expect, Info};
 use exercises::progress::Progress;
 use exercises::run::{Runner, shown};
 use exercises::verify::Verifier;
@@ -206,6 +206,9 @@ impl Checker {
             .timeout
             .or(ex.timeout_secs)
             .unwrap_or(self.info.timeout_secs);
+        if let Expect::Faster { speedup, tolerance } = ex.expect {
+            return self.check_faster(ex, bin, timeout, speedup, tolerance);
+        }
         let mut verifier = Verifier::new(ex.expect);
         let mut done = Vec::new();
         for runs in &ex.runs {
@@ -267,6 +270,69 @@ impl Checker {
             };
         }
         Outcome::Pass(done.join("; "))
+    }
+
+    /// The fast-kernel check: the solution's `--kernel naive` and `bin`'s
+    /// `--kernel fast`, 3 times each, alternately, at the first run's rank count.
+    fn check_faster(
+        &self,
+        ex: &Exercise,
+        bin: &str,
+        timeout: u32,
+        speedup: f64,
+        tolerance: f64,
+    ) -> Outcome {
+        let runs = &ex.runs[0];
+        let ranks = runs.ranks[0];
+        let fail = |reason: String, command: Option<String>| Outcome::Fail {
+            reason: format!("at {ranks} rank{}: {reason}", plural(ranks)),
+            command,
+        };
+        if self.build
+            && let Err(reason) = self.runner.build(&ex.solution, true)
+        {
+            return fail(format!("the naive loop: {reason}"), None);
+        }
+        let mut best = [(0.0, f64::INFINITY); 2];
+        for _round in 0..3 {
+            for (which, (program, kernel)) in [(ex.solution.as_str(), "naive"), (bin, "fast")]
+                .into_iter()
+                .enumerate()
+            {
+                let mut args = runs.args.clone();
+                args.extend(["--kernel".to_string(), kernel.to_string()]);
+                let started = std::time::Instant::now();
+                let out = match self.runner.run_for(program, ranks, &args, timeout) {
+                    Ok(out) => out,
+                    Err(reason) => return fail(reason, None),
+                };
+                let wall = started.elapsed().as_secs_f64();
+                if let Some(reason) = self.runner.failure(&out) {
+                    return fail(reason, Some(out.command));
+                }
+                let lines = &out.ranks[0].lines;
+                let report = match lines.as_slice() {
+                    [line] => pi_kernel::PiReport::parse(line),
+                    _ => None,
+                };
+                let Some(report) = report.filter(|r| r.secs <= wall) else {
+                    return fail(
+                        format!(
+                            "printed {lines:?}: expected one line `Pi with N steps is <pi> in \
+                             <seconds> secs`, the time measured by main"
+                        ),
+                        Some(out.command),
+                    );
+                };
+                if report.secs < best[which].1 {
+                    best[which] = (report.pi, report.secs);
+                }
+            }
+        }
+        match exercises::verify::faster(best[0], best[1], speedup, tolerance) {
+            Ok(how) => Outcome::Pass(how),
+            Err(reason) => fail(reason, None),
+        }
     }
 
     /// Prints PASS, or FAIL with what differed, the command, the file and a
