@@ -88,6 +88,10 @@ pub enum Expect {
     },
     /// The workshop's scatter and gather lines.
     ScatterGather,
+    /// Exercise 1's program on `photos` small photos made by the checker
+    /// (`--input` and `--output` added to the runs): every output byte for
+    /// byte as denoise-serial's, each photo's line from the rank that owns it.
+    Denoise { photos: usize },
     /// `--kernel fast` against the solution's `--kernel naive`, run side by side:
     /// pi within `tolerance` (relative) and at least `speedup` times faster.
     Faster {

@@ -10,6 +10,7 @@
 //! The `check` binary puts them together; the exercises and their solutions
 //! are the crate's other binaries (`exercises/`, `solutions/`).
 
+pub mod denoise;
 pub mod info;
 pub mod progress;
 pub mod run;

@@ -65,6 +65,14 @@ impl Verifier {
             Expect::ScatterGather => same_lines(scatter_gather_lines(ranks), &lines),
             // Judged over several runs together: see `faster`.
             Expect::Faster { .. } => Ok(()),
+            Expect::Denoise { photos } => {
+                let lines = crate::denoise::photo_lines(by_rank)?;
+                let lines: Vec<Vec<&str>> = lines
+                    .iter()
+                    .map(|l| l.iter().map(String::as_str).collect())
+                    .collect();
+                check_file_split(ranks, photos as u64, &lines)
+            }
         }
     }
 }

@@ -222,6 +222,30 @@ fn known_wrong_answers_fail_saying_what_differed() {
             "x faster, at least 2x wanted",
             &[],
         ),
+        (
+            "denoise-parallel",
+            "mutant-denoise-workshop-split",
+            &[],
+            2,
+            "no rank handled `noisy_006.jpg`",
+            &[],
+        ),
+        (
+            "denoise-parallel",
+            "mutant-denoise-total-everywhere",
+            &[],
+            2,
+            "the total time was printed 2 times (by ranks [0, 1]): rank 0 prints it once",
+            &[],
+        ),
+        (
+            "denoise-parallel",
+            "mutant-denoise-other-filter",
+            &[],
+            1,
+            "the denoised noisy_000.jpg differs from denoise-serial's",
+            &[],
+        ),
         // Right output and exit status 0 at 2 ranks.
         (
             "p2p-loop",

@@ -68,6 +68,45 @@ enum Outcome {
     },
 }
 
+/// denoise-parallel's photos, and what the serial program makes of them.
+struct Photos {
+    folder: tempfile::TempDir,
+    files: Vec<String>,
+}
+
+impl Photos {
+    fn new(count: usize) -> Result<Photos, String> {
+        let folder = tempfile::Builder::new()
+            .prefix("exercise-photos-")
+            .tempdir()
+            .map_err(|e| format!("cannot make a folder for the photos: {e}"))?;
+        let files = exercises::denoise::make_photos(&folder.path().join("noisy"), count)?;
+        exercises::denoise::serial_outputs(
+            &folder.path().join("noisy"),
+            &folder.path().join("serial"),
+            &files,
+        )?;
+        Ok(Photos { folder, files })
+    }
+
+    /// A fresh output folder for a run at `ranks` ranks, given in `args`.
+    fn output_for(&self, ranks: usize, args: &mut Vec<String>) -> Result<PathBuf, String> {
+        let output = self.folder.path().join(format!("denoised-{ranks}"));
+        let _ = std::fs::remove_dir_all(&output);
+        args.extend([
+            "--input".to_string(),
+            self.folder.path().join("noisy").display().to_string(),
+            "--output".to_string(),
+            output.display().to_string(),
+        ]);
+        Ok(output)
+    }
+
+    fn same_outputs(&self, output: &std::path::Path) -> Result<(), String> {
+        exercises::denoise::same_outputs(&self.folder.path().join("serial"), output, &self.files)
+    }
+}
+
 /// What every command needs.
 struct Checker {
     info: Info,
@@ -210,6 +249,19 @@ impl Checker {
             return self.check_faster(ex, bin, timeout, speedup, tolerance);
         }
         let mut verifier = Verifier::new(ex.expect);
+        // denoise-parallel: the photos and the serial program's outputs, made once.
+        let photos = match ex.expect {
+            Expect::Denoise { photos } => match Photos::new(photos) {
+                Ok(p) => Some(p),
+                Err(reason) => {
+                    return Outcome::Fail {
+                        reason,
+                        command: None,
+                    };
+                }
+            },
+            _ => None,
+        };
         let mut done = Vec::new();
         for runs in &ex.runs {
             let counts: Vec<usize> = runs
@@ -219,7 +271,20 @@ impl Checker {
                 .filter(|&r| self.ranks.is_none_or(|only| only == r))
                 .collect();
             for &ranks in &counts {
-                let out = match self.runner.run_for(bin, ranks, &runs.args, timeout) {
+                let mut args = runs.args.clone();
+                let output = match &photos {
+                    Some(p) => match p.output_for(ranks, &mut args) {
+                        Ok(o) => Some(o),
+                        Err(reason) => {
+                            return Outcome::Fail {
+                                reason,
+                                command: None,
+                            };
+                        }
+                    },
+                    None => None,
+                };
+                let out = match self.runner.run_for(bin, ranks, &args, timeout) {
                     Ok(out) => out,
                     Err(reason) => {
                         return Outcome::Fail {
@@ -233,7 +298,12 @@ impl Checker {
                     None => {
                         let lines: Vec<Vec<String>> =
                             out.ranks.iter().map(|r| r.lines.clone()).collect();
-                        verifier.check(ranks, &runs.args, &lines)
+                        verifier.check(ranks, &runs.args, &lines).and_then(|()| {
+                            match (&photos, &output) {
+                                (Some(p), Some(o)) => p.same_outputs(o),
+                                _ => Ok(()),
+                            }
+                        })
                     }
                 };
                 if let Err(reason) = result {
