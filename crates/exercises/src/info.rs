@@ -92,6 +92,9 @@ pub enum Expect {
     /// (`--input` and `--output` added to the runs): every output byte for
     /// byte as denoise-serial's, each photo's line from the rank that owns it.
     Denoise { photos: usize },
+    /// Lesson 2's profile table of the pi loop (needs `--steps N`): every line
+    /// of the loop timed, and the bottleneck named as the table's top line.
+    Profile,
     /// `--kernel fast` against the solution's `--kernel naive`, run side by side:
     /// pi within `tolerance` (relative) and at least `speedup` times faster.
     Faster {

@@ -65,6 +65,7 @@ impl Verifier {
             Expect::ScatterGather => same_lines(scatter_gather_lines(ranks), &lines),
             // Judged over several runs together: see `faster`.
             Expect::Faster { .. } => Ok(()),
+            Expect::Profile => check_profile(arg_value(args, "--steps")?, &lines),
             Expect::Denoise { photos } => {
                 let lines = crate::denoise::photo_lines(by_rank)?;
                 let lines: Vec<Vec<&str>> = lines
@@ -114,6 +115,104 @@ pub fn faster(
         "{ratio:.1}x faster than the naive loop ({secs:.3} s against {naive_secs:.3} s, best \
          of each), pi {relative:.0e} apart (relative)"
     ))
+}
+
+/// One timed row of line_profiler's table.
+#[derive(Debug)]
+struct Row<'a> {
+    line: u64,
+    hits: u64,
+    time: f64,
+    contents: &'a str,
+}
+
+/// `  LINE  HITS  TIME  PER-HIT  %TIME  contents`, or `None` for other lines.
+fn table_row(text: &str) -> Option<Row<'_>> {
+    let mut rest = text;
+    let mut numbers = Vec::new();
+    for _ in 0..5 {
+        rest = rest.trim_start();
+        let end = rest.find(' ').unwrap_or(rest.len());
+        numbers.push(rest[..end].parse::<f64>().ok()?);
+        rest = &rest[end..];
+    }
+    Some(Row {
+        line: numbers[0] as u64,
+        hits: numbers[1] as u64,
+        time: numbers[2],
+        contents: rest.trim(),
+    })
+}
+
+/// Lesson 2: the pi line, a table in which the loop's lines were really timed
+/// (the `for` line hit N+1 times, its body's lines N times each), and
+/// `The bottleneck is line L` with L the table's top line.
+fn check_profile(steps: u64, by_rank: &[Vec<&str>]) -> Result<(), String> {
+    let lines = by_rank.first().map_or(&[][..], Vec::as_slice);
+    let pi = lines
+        .iter()
+        .find_map(|l| pi_kernel::PiReport::parse(l))
+        .ok_or("no `Pi with N steps is P in T secs` line")?;
+    if pi.steps != steps || (pi.pi - midpoint_pi(steps)).abs() > 1e-9 {
+        return Err(format!(
+            "printed pi = {} for {} steps: the profiled loop must still compute pi",
+            pi.pi, pi.steps
+        ));
+    }
+    let rows: Vec<Row> = lines.iter().filter_map(|l| table_row(l)).collect();
+    let mark = "start each line of pi with `prof.tick(); ` and loop over prof.iter(0..num_steps)";
+    let for_row = rows.iter().find(|r| r.contents.starts_with("for "));
+    let body: Vec<&Row> = rows
+        .iter()
+        .filter(|r| r.contents.starts_with("let x") || r.contents.starts_with("sum +="))
+        .collect();
+    match for_row {
+        None => return Err(format!("the `for` line was not timed: {mark}")),
+        Some(r) if r.hits != steps + 1 => {
+            return Err(format!(
+                "the `for` line was hit {} times, not {} (each of the {steps} steps, and the \
+                 check that ends the loop): {mark}",
+                r.hits,
+                steps + 1
+            ));
+        }
+        Some(_) => {}
+    }
+    if body.len() != 2 || body.iter().any(|r| r.hits != steps) {
+        return Err(format!(
+            "the loop's two lines were not each hit {steps} times (table: {}): {mark}",
+            body.iter()
+                .map(|r| format!("line {} {} hits", r.line, r.hits))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    let top = rows
+        .iter()
+        .max_by(|a, b| a.time.total_cmp(&b.time))
+        .expect("the for line is a row");
+    let answer = lines
+        .iter()
+        .find_map(|l| l.strip_prefix("The bottleneck is line "))
+        .ok_or("no `The bottleneck is line L` line")?;
+    let answer: u64 = answer
+        .trim()
+        .parse()
+        .map_err(|_| format!("`The bottleneck is line {answer}`: not a line number"))?;
+    if answer != top.line {
+        let named = rows
+            .iter()
+            .find(|r| r.line == answer)
+            .map_or("a line that was not timed".to_string(), |r| {
+                format!("`{}`", r.contents)
+            });
+        return Err(format!(
+            "you named line {answer} ({named}), but the table's top line is {} (`{}`, {:.0} ns): \
+             the bottleneck is the line with the most time",
+            top.line, top.contents, top.time
+        ));
+    }
+    Ok(())
 }
 
 /// What each rank prints: `lines[r]` are rank r's lines.

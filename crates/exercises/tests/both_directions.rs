@@ -101,7 +101,7 @@ fn every_solution_passes_at_every_rank_count() {
         let (code, out) = check(&["--solution", &ex.name]);
         assert_eq!(code, Some(0), "{}: the solution must PASS\n{out}", ex.name);
         let runs = if ex.rank_counts() == "1" {
-            "" // fast-kernel: one rank, timed against the naive loop
+            "" // profile and fast-kernel: one process
         } else {
             "1, 2, 3, 4 ranks"
         };
@@ -244,6 +244,22 @@ fn known_wrong_answers_fail_saying_what_differed() {
             &[],
             1,
             "the denoised noisy_000.jpg differs from denoise-serial's",
+            &[],
+        ),
+        (
+            "profile",
+            "mutant-profile-loop-unmarked",
+            &[],
+            1,
+            "the `for` line was not timed",
+            &[],
+        ),
+        (
+            "profile",
+            "mutant-profile-first-line",
+            &[],
+            1,
+            "you named line 20 (`let step = 1.0 / num_steps as f64;`), but the table's top line is",
             &[],
         ),
         // Right output and exit status 0 at 2 ranks.

@@ -327,7 +327,8 @@ impl Checker {
             } else {
                 format!(" with {}", runs.args.join(" "))
             };
-            done.push(format!("{} ranks{with}", ranks.join(", ")));
+            let noun = if counts == [1] { "rank" } else { "ranks" };
+            done.push(format!("{} {noun}{with}", ranks.join(", ")));
         }
         if done.is_empty() {
             return Outcome::Fail {
