@@ -27,10 +27,17 @@ pub struct Info {
     /// The exercises, in the workshop's order.
     #[serde(rename = "exercise")]
     pub exercises: Vec<Exercise>,
+    /// The folder of the files learners edit (`exercises/`; a copy in tests).
+    #[serde(skip, default = "default_exercises_dir")]
+    pub exercises_dir: PathBuf,
+}
+
+fn default_exercises_dir() -> PathBuf {
+    crate_dir().join("exercises")
 }
 
 /// One exercise: an entry `[[exercise]]`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Exercise {
     /// What the learner types: `ci/check NAME`.
@@ -45,8 +52,13 @@ pub struct Exercise {
     pub workshop: String,
     /// What the check compares, in words.
     pub checks: String,
-    /// Printed when the check fails.
+    /// One line printed when the check fails.
+    pub nudge: String,
+    /// Printed by `ci/check hint NAME`.
     pub hint: String,
+    /// Seconds a run may take, when not the table's `timeout_secs`.
+    #[serde(default)]
+    pub timeout_secs: Option<u32>,
     /// Which comparison the checker makes.
     pub expect: Expect,
     /// The runs: every rank count of every entry, with its arguments.
@@ -59,10 +71,16 @@ pub struct Exercise {
 pub enum Expect {
     /// `Process R: noisy_NNN.jpg` lines (needs `--files N` in the arguments).
     FileSplit,
+    /// `hello world from process r/size` from every rank r.
+    Hello,
     /// `Hello, Rank i` from every rank but 0.
     P2pLoop,
+    /// `Rank i received: Hello from Rank 0` from every rank but 0.
+    Bcast,
     /// `Rank r has value (r+1)*10` from every rank, and rank 0's total.
-    SumP2p,
+    Sum,
+    /// `Rank r received V from rank p`: ranks 2k and 2k+1 swap values.
+    Exchange,
     /// One `Pi with N steps is P in T secs` line from rank 0 (needs `--steps N`).
     Pi {
         /// Largest difference allowed from the expected pi, and between rank counts.
@@ -70,10 +88,25 @@ pub enum Expect {
     },
     /// The workshop's scatter and gather lines.
     ScatterGather,
+    /// Exercise 1's program on `photos` small photos made by the checker
+    /// (`--input` and `--output` added to the runs): every output byte for
+    /// byte as denoise-serial's, each photo's line from the rank that owns it.
+    Denoise { photos: usize },
+    /// Lesson 2's profile table of the pi loop (needs `--steps N`): every line
+    /// of the loop timed, and the bottleneck named as the table's top line.
+    Profile,
+    /// `--kernel fast` against the solution's `--kernel naive`, run side by side:
+    /// pi within `tolerance` (relative) and at least `speedup` times faster.
+    Faster {
+        /// Smallest ratio of the naive loop's time to the fast one's (best of 3 each).
+        speedup: f64,
+        /// Largest relative difference from the naive loop's pi.
+        tolerance: f64,
+    },
 }
 
 /// Runs of the program with the same arguments at several rank counts.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Runs {
     /// The rank counts, each one a run `mpiexec -n R`.
@@ -107,6 +140,15 @@ impl Info {
     pub fn find(&self, name: &str) -> Option<&Exercise> {
         self.exercises.iter().find(|ex| ex.name == name)
     }
+
+    /// The file the learner edits (in [`Info::exercises_dir`]), or its solution.
+    pub fn source(&self, ex: &Exercise, solution: bool) -> PathBuf {
+        if solution {
+            ex.source(true)
+        } else {
+            self.exercises_dir.join(&ex.file)
+        }
+    }
 }
 
 impl Exercise {
@@ -114,6 +156,15 @@ impl Exercise {
     pub fn source(&self, solution: bool) -> PathBuf {
         let folder = if solution { "solutions" } else { "exercises" };
         crate_dir().join(folder).join(&self.file)
+    }
+
+    /// Every rank count of its runs, e.g. `1, 2, 3, 4`.
+    pub fn rank_counts(&self) -> String {
+        let mut counts: Vec<usize> = self.runs.iter().flat_map(|r| r.ranks.clone()).collect();
+        counts.sort_unstable();
+        counts.dedup();
+        let counts: Vec<String> = counts.iter().map(usize::to_string).collect();
+        counts.join(", ")
     }
 
     /// The binary of the exercise or of its solution.
@@ -159,7 +210,7 @@ mod tests {
         let entry = |expect: &str, extra: &str| {
             format!(
                 "timeout_secs = 5\n[[exercise]]\nname = 'a'\nfile = 'a.rs'\nbin = 'a'\n\
-                 solution = 'b'\nworkshop = ''\nchecks = ''\nhint = ''\n{extra}\n\
+                 solution = 'b'\nworkshop = ''\nchecks = ''\nnudge = ''\nhint = ''\n{extra}\n\
                  expect = {expect}\nruns = [{{ ranks = [1] }}]\n"
             )
         };

@@ -10,6 +10,11 @@
 //! The `check` binary puts them together; the exercises and their solutions
 //! are the crate's other binaries (`exercises/`, `solutions/`).
 
+pub mod denoise;
 pub mod info;
+pub mod progress;
 pub mod run;
+pub mod session;
 pub mod verify;
+
+pub use session::{Session, init};

@@ -1,31 +1,81 @@
-//! Building an exercise, running it under `mpiexec -n N`, and explaining a run
-//! that failed: a `todo!()` still there, another panic, a job that hangs.
+//! Building an exercise, running it under the launcher at N ranks, and
+//! explaining a run that failed: a `todo!()` still there, a panic (with a
+//! learner's hint when it came from misusing rsmpi), a job that hangs (which
+//! ranks, in which MPI call, after which lines), a message never received.
+//!
+//! Every run gets a fresh folder in which each rank writes what it printed
+//! (see [`crate::session`]), so every line is known by the rank that printed it.
 
+use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus, Stdio};
-use std::time::Instant;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
 
 use crate::info::workspace_dir;
+use crate::session::CHECK_DIR_VAR;
 
 /// Builds and runs the exercise binaries that sit beside the checker.
 #[derive(Debug)]
 pub struct Runner {
     /// Where cargo puts the crate's binaries, e.g. `target/release`.
     bin_dir: PathBuf,
-    /// `MPIEXEC_TIMEOUT` for every run.
-    timeout_secs: u32,
+    /// Seconds a run may take before the checker stops it.
+    pub timeout_secs: u32,
 }
 
-/// What one `mpiexec` run did.
+/// A point-to-point message that a rank was sent but never received.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unreceived {
+    pub source: usize,
+    pub tag: i32,
+    pub bytes: usize,
+}
+
+/// What one rank of a run printed and how far it got.
+#[derive(Debug, Default)]
+pub struct RankOut {
+    /// Its stdout lines, trimmed, blank lines and MPI library warnings left out.
+    pub lines: Vec<String>,
+    /// Its stderr.
+    pub stderr: String,
+    /// It reached the end of `main`.
+    pub finished: bool,
+    /// Messages still waiting for it at the end.
+    pub unreceived: Vec<Unreceived>,
+    /// The MPI call it was waiting in when the run was stopped (timeouts only).
+    pub waiting_in: Option<String>,
+}
+
+/// What one run did.
 #[derive(Debug)]
 pub struct RunOutput {
     /// The command, as a learner would type it.
     pub command: String,
-    pub status: ExitStatus,
+    /// `None` when the checker stopped the job.
+    pub status: Option<ExitStatus>,
+    /// What reached the launcher's own stdout (printed before `exercises::init()`).
     pub stdout: String,
+    /// The launcher's stderr (and a program's before `exercises::init()`).
     pub stderr: String,
-    /// mpiexec stopped the job after `timeout_secs`.
-    pub timed_out: bool,
+    /// Each rank's output; empty when the program never called `exercises::init()`.
+    pub ranks: Vec<RankOut>,
+    /// MPI library warnings, with the rank that printed them.
+    pub warnings: Vec<(usize, String)>,
+    /// The time limit the run had.
+    pub timeout_secs: u32,
+}
+
+impl RunOutput {
+    pub fn timed_out(&self) -> bool {
+        self.status.is_none()
+    }
+
+    /// Every rank's stderr, then the launcher's.
+    pub fn all_stderr(&self) -> String {
+        let mut all: String = self.ranks.iter().map(|r| r.stderr.as_str()).collect();
+        all += &self.stderr;
+        all
+    }
 }
 
 impl Runner {
@@ -86,8 +136,20 @@ impl Runner {
         }
     }
 
-    /// Runs `mpiexec -n RANKS BIN ARGS` to the end.
+    /// Runs BIN ARGS at RANKS ranks through `mpi_basics::launch` (which honours
+    /// `WORKSHOP_LAUNCHER`), stopping it after `timeout_secs`.
     pub fn run(&self, bin: &str, ranks: usize, args: &[String]) -> Result<RunOutput, String> {
+        self.run_for(bin, ranks, args, self.timeout_secs)
+    }
+
+    /// [`Runner::run`] with a time limit of `timeout` seconds.
+    pub fn run_for(
+        &self,
+        bin: &str,
+        ranks: usize,
+        args: &[String],
+        timeout: u32,
+    ) -> Result<RunOutput, String> {
         let program = self.program(bin);
         if !program.is_file() {
             return Err(format!(
@@ -95,39 +157,209 @@ impl Runner {
                 program.display()
             ));
         }
+        let folder = tempfile::Builder::new()
+            .prefix("exercise-run-")
+            .tempdir()
+            .map_err(|e| format!("cannot make a folder for the run's output: {e}"))?;
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let launcher = std::env::var("WORKSHOP_LAUNCHER")
+            .unwrap_or_else(|_| "mpiexec -n {n}".to_string())
+            .replace("{n}", &ranks.to_string());
         let command = format!(
-            "mpiexec -n {ranks} {}{}",
+            "{launcher} {}{}",
             shown(&program).display(),
             args.iter().map(|a| format!(" {a}")).collect::<String>()
         );
-        let started = Instant::now();
-        let output = mpi_basics::launch::mpiexec_command(&program, ranks, &args)
-            .env("MPIEXEC_TIMEOUT", self.timeout_secs.to_string())
+        let mut cmd = mpi_basics::launch::mpiexec_command(&program, ranks, &args);
+        cmd.env(CHECK_DIR_VAR, folder.path())
+            // mpiexec's own limit stays as a last resort; the checker stops the job first.
+            .env("MPIEXEC_TIMEOUT", (timeout + 60).to_string())
             // The panic message is what the checker reports; no backtrace needed.
             .env("RUST_BACKTRACE", "0")
-            .output()
-            .map_err(|e| format!("cannot run mpiexec ({e}): install MPICH with ci/setup-mpi"))?;
-        let timed_out = !output.status.success()
-            && started.elapsed().as_secs_f64() >= f64::from(self.timeout_secs) - 0.5;
+            // UCX says when a message was never received: keep its warnings on,
+            // whatever the learner's environment says.
+            .env("UCX_LOG_LEVEL", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .process_group(0);
+        let mut child = cmd
+            .spawn()
+            .map_err(|e| format!("cannot run {launcher} ({e}): install MPICH with ci/setup-mpi"))?;
+        let stdout = read_in_background(child.stdout.take());
+        let stderr = read_in_background(child.stderr.take());
+        let status = wait_or_stop(&mut child, timeout);
+        let mut ranks_out = read_ranks(folder.path(), ranks);
+        let stopped = status.is_none();
+        if stopped {
+            // Which MPI call was each unfinished rank in? (Read before the kill.)
+            for (rank, out) in ranks_out.iter_mut().enumerate() {
+                if !out.finished {
+                    out.waiting_in = pid_of(folder.path(), rank).and_then(mpi_call_of);
+                }
+            }
+            stop_job(&mut child, folder.path(), ranks);
+        }
+        let mut warnings = Vec::new();
+        for (rank, out) in ranks_out.iter_mut().enumerate() {
+            let (lines, warns): (Vec<String>, Vec<String>) = std::mem::take(&mut out.lines)
+                .into_iter()
+                .partition(|l| !mpi_warning(l));
+            out.lines = lines;
+            warnings.extend(warns.into_iter().map(|w| (rank, w)));
+            warnings.extend(
+                out.stderr
+                    .lines()
+                    .filter(|l| mpi_warning(l))
+                    .map(|l| (rank, l.trim().to_string())),
+            );
+        }
         Ok(RunOutput {
             command,
-            status: output.status,
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-            timed_out,
+            status,
+            stdout: stdout.join().unwrap_or_default(),
+            stderr: stderr.join().unwrap_or_default(),
+            ranks: ranks_out,
+            warnings,
+            timeout_secs: timeout,
         })
     }
 
-    /// Why a run that did not succeed failed, in one line.
-    pub fn failure(&self, out: &RunOutput) -> String {
-        failure_reason(
-            &out.stderr,
-            out.status.code(),
-            out.timed_out,
-            self.timeout_secs,
-        )
+    /// Why a run went wrong, in one line, or `None` when it ran to the end
+    /// cleanly (its output is then for [`crate::verify`] to judge).
+    pub fn failure(&self, out: &RunOutput) -> Option<String> {
+        explain(out, out.timeout_secs)
     }
+}
+
+fn read_in_background(
+    pipe: Option<impl std::io::Read + Send + 'static>,
+) -> std::thread::JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        if let Some(mut pipe) = pipe {
+            let _ = pipe.read_to_end(&mut bytes);
+        }
+        String::from_utf8_lossy(&bytes).into_owned()
+    })
+}
+
+/// Waits for the job to end, or for `timeout` seconds; `None` when it did not end.
+fn wait_or_stop(child: &mut Child, timeout: u32) -> Option<ExitStatus> {
+    let deadline = Instant::now() + Duration::from_secs(timeout.into());
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) => return Some(status),
+            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(10)),
+            Ok(None) | Err(_) => return None,
+        }
+    }
+}
+
+/// Kills the launcher's process group and every rank the run folder names.
+fn stop_job(child: &mut Child, dir: &Path, ranks: usize) {
+    for rank in 0..ranks {
+        if let Some(pid) = pid_of(dir, rank) {
+            // SAFETY: kill(2) with a pid read from the run's own files.
+            unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
+        }
+    }
+    // SAFETY: the child was started as the leader of its own process group.
+    unsafe { libc::kill(-(child.id() as libc::pid_t), libc::SIGKILL) };
+    let _ = child.wait();
+}
+
+fn pid_of(dir: &Path, rank: usize) -> Option<u32> {
+    std::fs::read_to_string(dir.join(format!("rank-{rank}.pid")))
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// The MPI function a stuck process is in, read from its stack with gdb
+/// (when gdb is installed and may attach): e.g. `MPI_Recv`.
+fn mpi_call_of(pid: u32) -> Option<String> {
+    let out = Command::new("timeout")
+        .args([
+            "10",
+            "gdb",
+            "-p",
+            &pid.to_string(),
+            "-batch",
+            "-nx",
+            "-ex",
+            "bt",
+        ])
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    mpi_call_in_backtrace(&String::from_utf8_lossy(&out.stdout))
+}
+
+/// The outermost `MPI_Xxx` (or `PMPI_Xxx`) frame of a gdb backtrace.
+pub fn mpi_call_in_backtrace(bt: &str) -> Option<String> {
+    bt.lines()
+        .rev()
+        .filter(|l| l.starts_with('#'))
+        .find_map(|l| {
+            l.split_whitespace()
+                .find(|w| w.starts_with("MPI_") || w.starts_with("PMPI_"))
+        })
+        .map(|f| f.trim_start_matches('P').to_string())
+}
+
+/// Reads `rank-R.*` of every rank from the run's folder.
+fn read_ranks(dir: &Path, ranks: usize) -> Vec<RankOut> {
+    let read = |rank: usize, suffix: &str| {
+        std::fs::read(dir.join(format!("rank-{rank}.{suffix}")))
+            .ok()
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+    };
+    if (0..ranks).all(|r| read(r, "out").is_none()) {
+        return Vec::new();
+    }
+    (0..ranks)
+        .map(|rank| {
+            let end = read(rank, "end").unwrap_or_default();
+            RankOut {
+                lines: read(rank, "out")
+                    .unwrap_or_default()
+                    .lines()
+                    .map(|l| l.trim_end().to_string())
+                    .filter(|l| !l.is_empty())
+                    .collect(),
+                stderr: read(rank, "err").unwrap_or_default(),
+                finished: end.lines().any(|l| l == "finished"),
+                unreceived: end
+                    .lines()
+                    .filter_map(|l| {
+                        let w: Vec<&str> = l.strip_prefix("unreceived ")?.split(' ').collect();
+                        Some(Unreceived {
+                            source: w.first()?.parse().ok()?,
+                            tag: w.get(1)?.parse().ok()?,
+                            bytes: w.get(2)?.parse().ok()?,
+                        })
+                    })
+                    .collect(),
+                waiting_in: None,
+            }
+        })
+        .collect()
+}
+
+/// Lines the MPI library prints by itself (UCX on stdout, MPICH's yaksa on stderr).
+pub fn mpi_warning(line: &str) -> bool {
+    line.contains("UCX  WARN")
+        || line.contains("UCX WARN")
+        || line.contains("UCX  ERROR")
+        || line.contains("leaked handle pool objects")
+}
+
+/// A warning that means a message was sent and never received.
+fn never_received(warning: &str) -> bool {
+    warning.contains("unexpected tag-receive descriptor") || warning.contains("was not matched")
 }
 
 /// A path relative to the workspace root when it is inside it (shorter to read).
@@ -141,13 +373,143 @@ pub fn reached_todo(stderr: &str) -> bool {
     stderr.contains("\nnot yet implemented")
 }
 
+fn ranks_list(ranks: &[usize]) -> String {
+    let names: Vec<String> = ranks.iter().map(usize::to_string).collect();
+    let noun = if ranks.len() == 1 { "rank" } else { "ranks" };
+    format!("{noun} {}", names.join(", "))
+}
+
+/// Why a run went wrong, or `None` when every rank ran to the end and nothing
+/// is left over.
+pub fn explain(out: &RunOutput, timeout: u32) -> Option<String> {
+    let stderr = out.all_stderr();
+    if out.timed_out() {
+        return Some(timeout_reason(out, timeout));
+    }
+    let code = out.status.and_then(|s| s.code());
+    if out.status.is_some_and(|s| !s.success()) {
+        return Some(failure_reason(&stderr, code, false, timeout));
+    }
+    if out.ranks.is_empty() {
+        return Some(
+            "the checker cannot see which rank printed what: start MPI with \
+             `let universe = exercises::init();` (not mpi_basics::init() or mpi::initialize())"
+                .to_string(),
+        );
+    }
+    if let Some(line) = out
+        .stdout
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !mpi_warning(l))
+    {
+        return Some(format!(
+            "`{line}` was printed before exercises::init(): print only after MPI has started"
+        ));
+    }
+    for (rank, r) in out.ranks.iter().enumerate() {
+        if let Some(m) = r.unreceived.first() {
+            let more = match r.unreceived.len() {
+                1 => String::new(),
+                n => format!(" (and {} more)", n - 1),
+            };
+            return Some(if m.source == rank {
+                format!(
+                    "rank {rank} sent a message to itself (tag {}) and never received it{more}: \
+                     a rank does not send to itself here",
+                    m.tag
+                )
+            } else {
+                format!(
+                    "rank {} sent rank {rank} a message (tag {}, {} bytes) that rank {rank} never \
+                     received{more}: every send needs a matching receive",
+                    m.source, m.tag, m.bytes
+                )
+            });
+        }
+    }
+    if let Some((rank, w)) = out.warnings.iter().find(|(_, w)| never_received(w)) {
+        return Some(format!(
+            "MPI warns: a message was never received (rank {rank}: `{w}`): every rank must make \
+             the same collective calls (the root with `_root`, the others without), and every \
+             send needs a matching receive"
+        ));
+    }
+    None
+}
+
+/// A job the checker had to stop: who had not finished, where each waited,
+/// and the last thing each printed.
+fn timeout_reason(out: &RunOutput, timeout: u32) -> String {
+    if out.ranks.is_empty() {
+        return format!(
+            "no result after {timeout} s, so the checker stopped the job (and it cannot say \
+             which rank: start MPI with `exercises::init()`)"
+        );
+    }
+    let stuck: Vec<usize> = (0..out.ranks.len())
+        .filter(|&r| !out.ranks[r].finished)
+        .collect();
+    let done: Vec<usize> = (0..out.ranks.len())
+        .filter(|&r| out.ranks[r].finished)
+        .collect();
+    let mut text = format!(
+        "no result after {timeout} s, so the checker stopped the job: {} had not finished",
+        ranks_list(&stuck)
+    );
+    let details: Vec<String> = stuck
+        .iter()
+        .map(|&r| {
+            let rank = &out.ranks[r];
+            let place = rank
+                .waiting_in
+                .as_ref()
+                .map_or(String::new(), |call| format!(" waiting in {call}"));
+            let last = rank
+                .lines
+                .last()
+                .map_or("printed nothing".to_string(), |l| {
+                    format!("last printed `{l}`")
+                });
+            format!("rank {r}{place}, {last}")
+        })
+        .collect();
+    text += &format!(" ({})", details.join("; "));
+    if !done.is_empty() {
+        text += &format!("; {} reached the end and waited there", ranks_list(&done));
+    }
+    let waits: Vec<&str> = stuck
+        .iter()
+        .filter_map(|&r| out.ranks[r].waiting_in.as_deref())
+        .collect();
+    let receiving = !waits.is_empty()
+        && waits.len() == stuck.len()
+        && waits
+            .iter()
+            .all(|c| c.contains("Recv") || c.contains("Probe"));
+    let why = if receiving && stuck.len() > 1 {
+        "each of them waits to receive, so none of them gets to its send: a deadlock \
+         (let one side send first, or send and receive in one call, MPI_Sendrecv)"
+    } else if receiving {
+        "it waits for a message that is never sent (or sent to another rank, or with another tag)"
+    } else if waits.iter().any(|c| c.contains("Send")) {
+        "a send waits until its receiver receives: is the receive missing, or does a rank \
+         send to itself, or are two ranks both sending first?"
+    } else {
+        "a rank waits for a message that is never sent, or in a collective call that not \
+         every rank makes"
+    };
+    format!("{text}: {why}")
+}
+
 /// Explains a failed run from its stderr: a `todo!()` reached, another panic
-/// (with the rank that panicked), a job stopped by the timeout, or else the
-/// exit status and the last thing printed on stderr.
+/// (with the rank that panicked, and a hint when rsmpi's own checks fired), a
+/// job stopped by the timeout, or else the exit status and the last thing
+/// printed on stderr.
 pub fn failure_reason(stderr: &str, code: Option<i32>, timed_out: bool, timeout: u32) -> String {
     if timed_out {
         return format!(
-            "no result after {timeout} s, so mpiexec stopped the job: a rank is probably \
+            "no result after {timeout} s, so the job was stopped: a rank is probably \
              waiting for a message that is never sent, or in a collective call that not \
              every rank makes"
         );
@@ -165,17 +527,27 @@ pub fn failure_reason(stderr: &str, code: Option<i32>, timed_out: bool, timeout:
             .rev()
             .find_map(|l| l.strip_prefix("rank ")?.split_once(" of ").map(|(r, _)| r));
         let who = rank.map_or(String::new(), |r| format!("rank {r}: "));
-        return if message.starts_with("not yet implemented") {
-            format!("{who}a todo!() is still there ({at}): {message}")
+        if message.starts_with("not yet implemented") {
+            return format!("{who}a todo!() is still there ({at}): {message}");
+        }
+        if let Some(hint) = rsmpi_hint(at, message) {
+            return format!("{who}{hint} (rsmpi's check at {at})");
+        }
+        return format!("{who}panicked at {at}: {message}");
+    }
+    if let Some(line) = lines.iter().find(|l| l.contains("Fatal error in")) {
+        let hint = if line.contains("truncated") {
+            ": a message was larger than the buffer it was received into"
         } else {
-            format!("{who}panicked at {at}: {message}")
+            ""
         };
+        return format!("MPI stopped the job: {}{hint}", line.trim());
     }
     let last = lines
         .iter()
         .rev()
         .map(|l| l.trim())
-        .find(|l| !l.is_empty() && !l.contains("leaked handle pool objects"));
+        .find(|l| !l.is_empty() && !mpi_warning(l));
     let status = code.map_or("killed by a signal".to_string(), |c| {
         format!("exit status {c}")
     });
@@ -183,6 +555,30 @@ pub fn failure_reason(stderr: &str, code: Option<i32>, timed_out: bool, timeout:
         Some(last) => format!("{status}: {last}"),
         None => status,
     }
+}
+
+/// rsmpi's own assertions, in a learner's words. Its collective calls check
+/// (in `collective.rs`) that `…_root` methods are called on the root only,
+/// the others on the other ranks only, and that buffers fit.
+fn rsmpi_hint(at: &str, message: &str) -> Option<String> {
+    if !at.contains("/src/collective.rs:") {
+        return None;
+    }
+    Some(
+        if message.contains("left == right") && (at.contains(":238:") || at.contains(":563:")) {
+            "the buffers do not fit: the send buffer must hold one block per rank".to_string()
+        } else if message.contains("left == right") {
+            "a rank that is not the root called a `…_root` method (such as scatter_into_root): \
+         only the root calls `…_into_root`; the other ranks call `…_into`"
+                .to_string()
+        } else if message.contains("left != right") {
+            "the root called a method meant for the other ranks (such as scatter_into): the root \
+         calls `…_into_root`, the other ranks `…_into`"
+                .to_string()
+        } else {
+            format!("a collective call was used wrongly: {message}")
+        },
+    )
 }
 
 #[cfg(test)]
@@ -212,6 +608,24 @@ mod tests {
     }
 
     #[test]
+    fn rsmpi_assertions_get_a_hint_in_the_learners_terms() {
+        let stderr = "rank 1 of 2 panicked: aborting the whole MPI job\n\
+            thread 'main' (1) panicked at /r/mpi-0.8.2/src/collective.rs:911:9:\n\
+            assertion `left == right` failed\n  left: 1\n right: 0\n";
+        let why = failure_reason(stderr, Some(101), false, 20);
+        assert!(
+            why.starts_with("rank 1: a rank that is not the root called a `…_root` method"),
+            "{why}"
+        );
+        let root = stderr.replace("left == right", "left != right");
+        let why = failure_reason(&root, Some(101), false, 20);
+        assert!(
+            why.contains("the root called a method meant for the other ranks"),
+            "{why}"
+        );
+    }
+
+    #[test]
     fn timeouts_and_plain_failures_say_what_happened() {
         assert!(failure_reason("", None, true, 20).starts_with("no result after 20 s"));
         assert_eq!(
@@ -224,5 +638,17 @@ mod tests {
             "exit status 2: error: bad"
         );
         assert_eq!(failure_reason("", None, false, 20), "killed by a signal");
+    }
+
+    #[test]
+    fn the_mpi_call_is_the_outermost_mpi_frame() {
+        let bt = "#0  0x1 in MPIDI_progress_test ()\n#1  0x2 in MPIR_Wait ()\n\
+                  #2  0x3 in internal_Recv ()\n#3  0x4 in PMPI_Recv ()\n#4  0x5 in ex_deadlock::main ()\n";
+        assert_eq!(mpi_call_in_backtrace(bt).as_deref(), Some("MPI_Recv"));
+        assert_eq!(mpi_call_in_backtrace("#0 0x1 in main ()"), None);
+        assert!(mpi_warning(
+            "[1700000000.1] ep.c:123 UCX  WARN  unexpected tag-receive descriptor"
+        ));
+        assert!(!mpi_warning("Rank 0 has value 10"));
     }
 }

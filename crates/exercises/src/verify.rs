@@ -23,19 +23,31 @@ impl Verifier {
         }
     }
 
-    /// Checks what one run, `mpiexec -n RANKS program ARGS`, printed on stdout.
-    /// `Err` says what differs from a correct run.
-    pub fn check(&mut self, ranks: usize, args: &[String], stdout: &str) -> Result<(), String> {
-        // Blank lines carry nothing; ranks' lines come in any order.
-        let lines: Vec<&str> = stdout
-            .lines()
-            .map(str::trim_end)
-            .filter(|l| !l.is_empty())
+    /// Checks what one run, RANKS ranks of `program ARGS`, printed on stdout:
+    /// `by_rank[r]` holds rank r's lines. `Err` says what differs from a correct run.
+    pub fn check(
+        &mut self,
+        ranks: usize,
+        args: &[String],
+        by_rank: &[Vec<String>],
+    ) -> Result<(), String> {
+        let lines: Vec<Vec<&str>> = (0..ranks)
+            .map(|r| {
+                by_rank.get(r).map_or(Vec::new(), |l| {
+                    l.iter()
+                        .map(|l| l.trim_end())
+                        .filter(|l| !l.is_empty())
+                        .collect()
+                })
+            })
             .collect();
         match self.expect {
             Expect::FileSplit => check_file_split(ranks, arg_value(args, "--files")?, &lines),
+            Expect::Hello => same_lines(hello_mpi_lines(ranks), &lines),
             Expect::P2pLoop => same_lines(hello_lines(ranks), &lines),
-            Expect::SumP2p => same_lines(sum_lines(ranks), &lines),
+            Expect::Bcast => same_lines(bcast_lines(ranks), &lines),
+            Expect::Sum => same_lines(sum_lines(ranks), &lines),
+            Expect::Exchange => same_lines(exchange_lines(ranks), &lines),
             Expect::Pi { tolerance } => {
                 let steps = arg_value(args, "--steps")?;
                 let pi = check_pi(ranks, steps, tolerance, &lines)?;
@@ -51,6 +63,17 @@ impl Verifier {
                 Ok(())
             }
             Expect::ScatterGather => same_lines(scatter_gather_lines(ranks), &lines),
+            // Judged over several runs together: see `faster`.
+            Expect::Faster { .. } => Ok(()),
+            Expect::Profile => check_profile(arg_value(args, "--steps")?, &lines),
+            Expect::Denoise { photos } => {
+                let lines = crate::denoise::photo_lines(by_rank)?;
+                let lines: Vec<Vec<&str>> = lines
+                    .iter()
+                    .map(|l| l.iter().map(String::as_str).collect())
+                    .collect();
+                check_file_split(ranks, photos as u64, &lines)
+            }
         }
     }
 }
@@ -64,59 +87,262 @@ fn arg_value(args: &[String], flag: &str) -> Result<u64, String> {
         .ok_or_else(|| format!("info.toml: this check needs `{flag} N` in the run's args"))
 }
 
-/// `hello_p2p`: every rank but 0 prints rank 0's greeting.
-pub fn hello_lines(ranks: usize) -> Vec<String> {
-    (1..ranks).map(|i| format!("Hello, Rank {i}")).collect()
+/// The fast-kernel check: pi and seconds printed by the naive loop and by the
+/// learner's (best time of several runs each, side by side). `Ok` says how it went.
+pub fn faster(
+    naive: (f64, f64),
+    mine: (f64, f64),
+    speedup: f64,
+    tolerance: f64,
+) -> Result<String, String> {
+    let ((naive_pi, naive_secs), (pi, secs)) = (naive, mine);
+    let relative = ((pi - naive_pi) / naive_pi).abs();
+    if relative.is_nan() || relative > tolerance {
+        return Err(format!(
+            "pi = {pi:.16}, but the naive loop gives {naive_pi:.16}: {relative:.1e} apart, \
+             more than {tolerance:.0e} (relative): the same sum, only faster (every step \
+             once, the same x values)"
+        ));
+    }
+    let ratio = naive_secs / secs.max(1e-9);
+    if ratio < speedup {
+        return Err(format!(
+            "your loop took {secs:.3} s and the naive loop {naive_secs:.3} s: {ratio:.1}x \
+             faster, at least {speedup}x wanted (more independent running sums?)"
+        ));
+    }
+    Ok(format!(
+        "{ratio:.1}x faster than the naive loop ({secs:.3} s against {naive_secs:.3} s, best \
+         of each), pi {relative:.0e} apart (relative)"
+    ))
 }
 
-/// `sum_p2p`: every rank r has (r+1)·10; rank 0 prints their total.
-pub fn sum_lines(ranks: usize) -> Vec<String> {
-    let values: Vec<usize> = (0..ranks).map(|r| (r + 1) * 10).collect();
-    let mut lines: Vec<String> = values
+/// One timed row of line_profiler's table.
+#[derive(Debug)]
+struct Row<'a> {
+    line: u64,
+    hits: u64,
+    time: f64,
+    contents: &'a str,
+}
+
+/// `  LINE  HITS  TIME  PER-HIT  %TIME  contents`, or `None` for other lines.
+fn table_row(text: &str) -> Option<Row<'_>> {
+    let mut rest = text;
+    let mut numbers = Vec::new();
+    for _ in 0..5 {
+        rest = rest.trim_start();
+        let end = rest.find(' ').unwrap_or(rest.len());
+        numbers.push(rest[..end].parse::<f64>().ok()?);
+        rest = &rest[end..];
+    }
+    Some(Row {
+        line: numbers[0] as u64,
+        hits: numbers[1] as u64,
+        time: numbers[2],
+        contents: rest.trim(),
+    })
+}
+
+/// Lesson 2: the pi line, a table in which the loop's lines were really timed
+/// (the `for` line hit N+1 times, its body's lines N times each), and
+/// `The bottleneck is line L` with L the table's top line.
+fn check_profile(steps: u64, by_rank: &[Vec<&str>]) -> Result<(), String> {
+    let lines = by_rank.first().map_or(&[][..], Vec::as_slice);
+    let pi = lines
         .iter()
-        .enumerate()
-        .map(|(r, v)| format!("Rank {r} has value {v}"))
+        .find_map(|l| pi_kernel::PiReport::parse(l))
+        .ok_or("no `Pi with N steps is P in T secs` line")?;
+    if pi.steps != steps || (pi.pi - midpoint_pi(steps)).abs() > 1e-9 {
+        return Err(format!(
+            "printed pi = {} for {} steps: the profiled loop must still compute pi",
+            pi.pi, pi.steps
+        ));
+    }
+    let rows: Vec<Row> = lines.iter().filter_map(|l| table_row(l)).collect();
+    let mark = "start each line of pi with `prof.tick(); ` and loop over prof.iter(0..num_steps)";
+    let for_row = rows.iter().find(|r| r.contents.starts_with("for "));
+    let body: Vec<&Row> = rows
+        .iter()
+        .filter(|r| r.contents.starts_with("let x") || r.contents.starts_with("sum +="))
         .collect();
-    let total: usize = values.iter().sum();
-    lines.push(format!("Rank 0 worked out the total {total}"));
-    lines
+    match for_row {
+        None => return Err(format!("the `for` line was not timed: {mark}")),
+        Some(r) if r.hits != steps + 1 => {
+            return Err(format!(
+                "the `for` line was hit {} times, not {} (each of the {steps} steps, and the \
+                 check that ends the loop): {mark}",
+                r.hits,
+                steps + 1
+            ));
+        }
+        Some(_) => {}
+    }
+    if body.len() != 2 || body.iter().any(|r| r.hits != steps) {
+        return Err(format!(
+            "the loop's two lines were not each hit {steps} times (table: {}): {mark}",
+            body.iter()
+                .map(|r| format!("line {} {} hits", r.line, r.hits))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    let top = rows
+        .iter()
+        .max_by(|a, b| a.time.total_cmp(&b.time))
+        .expect("the for line is a row");
+    let answer = lines
+        .iter()
+        .find_map(|l| l.strip_prefix("The bottleneck is line "))
+        .ok_or("no `The bottleneck is line L` line")?;
+    let answer: u64 = answer
+        .trim()
+        .parse()
+        .map_err(|_| format!("`The bottleneck is line {answer}`: not a line number"))?;
+    if answer != top.line {
+        let named = rows
+            .iter()
+            .find(|r| r.line == answer)
+            .map_or("a line that was not timed".to_string(), |r| {
+                format!("`{}`", r.contents)
+            });
+        return Err(format!(
+            "you named line {answer} ({named}), but the table's top line is {} (`{}`, {:.0} ns): \
+             the bottleneck is the line with the most time",
+            top.line, top.contents, top.time
+        ));
+    }
+    Ok(())
+}
+
+/// What each rank prints: `lines[r]` are rank r's lines.
+pub type ByRank = Vec<Vec<String>>;
+
+/// `hello_mpi`: every rank says who it is.
+pub fn hello_mpi_lines(ranks: usize) -> ByRank {
+    (0..ranks)
+        .map(|r| vec![format!("hello world from process {r}/{ranks}")])
+        .collect()
+}
+
+/// `hello_p2p`: every rank but 0 prints rank 0's greeting.
+pub fn hello_lines(ranks: usize) -> ByRank {
+    (0..ranks)
+        .map(|i| match i {
+            0 => vec![],
+            _ => vec![format!("Hello, Rank {i}")],
+        })
+        .collect()
+}
+
+/// `hello_bcast`: every rank but 0 prints what rank 0 broadcast.
+pub fn bcast_lines(ranks: usize) -> ByRank {
+    (0..ranks)
+        .map(|i| match i {
+            0 => vec![],
+            _ => vec![format!("Rank {i} received: Hello from Rank 0")],
+        })
+        .collect()
+}
+
+/// `sum_p2p` and the sum with `reduce`: every rank r has (r+1)·10; rank 0
+/// prints their total.
+pub fn sum_lines(ranks: usize) -> ByRank {
+    let total: usize = (0..ranks).map(|r| (r + 1) * 10).sum();
+    (0..ranks)
+        .map(|r| {
+            let mut lines = vec![format!("Rank {r} has value {}", (r + 1) * 10)];
+            if r == 0 {
+                lines.push(format!("Rank 0 worked out the total {total}"));
+            }
+            lines
+        })
+        .collect()
+}
+
+/// The deadlock exercise: ranks 2k and 2k+1 swap their values (r+1)·10; a
+/// last rank without a partner says so.
+pub fn exchange_lines(ranks: usize) -> ByRank {
+    (0..ranks)
+        .map(|r| {
+            let partner = r ^ 1;
+            vec![if partner < ranks {
+                format!(
+                    "Rank {r} received {} from rank {partner}",
+                    (partner + 1) * 10
+                )
+            } else {
+                format!("Rank {r} has no partner")
+            }]
+        })
+        .collect()
 }
 
 /// `scatter_gather`: rank r receives r; rank 0 collects r·10 from every rank, in rank order.
-pub fn scatter_gather_lines(ranks: usize) -> Vec<String> {
-    let mut lines: Vec<String> = (0..ranks)
-        .map(|r| format!("Rank {r} received a scattered int {r}"))
-        .collect();
+pub fn scatter_gather_lines(ranks: usize) -> ByRank {
     let collected: Vec<String> = (0..ranks).map(|r| (r * 10).to_string()).collect();
-    lines.push(format!(
-        "Rank 0 collected a list [{}]",
-        collected.join(", ")
-    ));
-    lines
+    (0..ranks)
+        .map(|r| {
+            let mut lines = vec![format!("Rank {r} received a scattered int {r}")];
+            if r == 0 {
+                lines.push(format!(
+                    "Rank 0 collected a list [{}]",
+                    collected.join(", ")
+                ));
+            }
+            lines
+        })
+        .collect()
 }
 
-/// The same lines in any order (ranks print at the same time), each as often.
-fn same_lines(mut expected: Vec<String>, actual: &[&str]) -> Result<(), String> {
-    let mut unexpected: Vec<&str> = Vec::new();
-    for line in actual {
-        match expected.iter().position(|e| e == line) {
-            Some(i) => {
-                expected.remove(i);
+/// Each rank prints its own lines (in any order), each as often as expected.
+/// A line printed by the wrong rank is named as such.
+fn same_lines(expected: ByRank, actual: &[Vec<&str>]) -> Result<(), String> {
+    let mut missing: Vec<Vec<String>> = expected.clone();
+    let mut extra: Vec<Vec<&str>> = vec![Vec::new(); actual.len()];
+    for (rank, lines) in actual.iter().enumerate() {
+        for &line in lines {
+            match missing[rank].iter().position(|e| e == line) {
+                Some(i) => {
+                    missing[rank].remove(i);
+                }
+                None => extra[rank].push(line),
             }
-            None => unexpected.push(line),
         }
     }
     let mut problems = Vec::new();
-    if !expected.is_empty() {
-        problems.push(format!("missing {}", quoted(&expected)));
+    for (rank, lines) in extra.iter().enumerate() {
+        for &line in lines {
+            if let Some(owner) = (0..missing.len()).find(|&q| missing[q].iter().any(|m| m == line))
+            {
+                let i = missing[owner]
+                    .iter()
+                    .position(|m| m == line)
+                    .expect("found");
+                missing[owner].remove(i);
+                problems.push(format!(
+                    "rank {rank} printed `{line}`, which is rank {owner}'s line to print"
+                ));
+            } else if let Some(owner) =
+                (0..expected.len()).find(|&q| expected[q].iter().any(|e| e == line))
+            {
+                problems.push(format!(
+                    "rank {rank} printed `{line}` as well: only rank {owner} prints it"
+                ));
+            } else {
+                problems.push(format!("rank {rank} printed an unexpected line `{line}`"));
+            }
+        }
     }
-    if !unexpected.is_empty() {
-        problems.push(format!("unexpected {}", quoted(&unexpected)));
+    for (rank, lines) in missing.iter().enumerate() {
+        if !lines.is_empty() {
+            problems.push(format!("rank {rank} did not print {}", quoted(lines)));
+        }
     }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(problems.join("; "))
+    match problems.len() {
+        0 => Ok(()),
+        1..=3 => Err(problems.join("; ")),
+        n => Err(format!("{} and {} more", problems[..3].join("; "), n - 3)),
     }
 }
 
@@ -146,11 +372,14 @@ pub fn file_names(files: u64) -> Vec<String> {
 
 /// Exercise 1: every file exactly once, in contiguous blocks in rank order,
 /// block sizes differing by at most one.
-fn check_file_split(ranks: usize, files: u64, lines: &[&str]) -> Result<(), String> {
+fn check_file_split(ranks: usize, files: u64, by_rank: &[Vec<&str>]) -> Result<(), String> {
     let names = file_names(files);
     let mut owners: Vec<Vec<usize>> = vec![Vec::new(); names.len()]; // ranks per file
     let mut blocks: Vec<Vec<usize>> = vec![Vec::new(); ranks]; // files per rank
-    for line in lines {
+    for (printer, line) in (0..)
+        .zip(by_rank)
+        .flat_map(|(r, ls)| ls.iter().map(move |l| (r, l)))
+    {
         let (rank, name) = line
             .strip_prefix("Process ")
             .and_then(|rest| rest.split_once(": "))
@@ -161,6 +390,11 @@ fn check_file_split(ranks: usize, files: u64, lines: &[&str]) -> Result<(), Stri
                 ranks - 1
             )
         })?;
+        if rank != printer {
+            return Err(format!(
+                "rank {printer} printed `{line}`: each rank prints its own rank, {printer}"
+            ));
+        }
         let file = names
             .iter()
             .position(|n| n == name)
@@ -256,16 +490,43 @@ pub fn midpoint_pi(steps: u64) -> f64 {
 
 /// Exercise 2: one line from rank 0, `Pi with N steps is P in T secs`, with P
 /// within `tolerance` of the midpoint rule's value. Returns P.
-fn check_pi(ranks: usize, steps: u64, tolerance: f64, lines: &[&str]) -> Result<f64, String> {
+fn check_pi(
+    ranks: usize,
+    steps: u64,
+    tolerance: f64,
+    by_rank: &[Vec<&str>],
+) -> Result<f64, String> {
     let shape = format!("`Pi with {steps} steps is <pi> in <seconds> secs`");
-    let line = match lines {
+    let others: Vec<(usize, &str)> = (1..)
+        .zip(by_rank.iter().skip(1))
+        .flat_map(|(r, ls)| ls.iter().map(move |l| (r, *l)))
+        .collect();
+    let rank0 = by_rank.first().map_or(&[][..], Vec::as_slice);
+    if let Some(&(r, other)) = others.first() {
+        let printers: Vec<String> = others.iter().map(|(r, _)| r.to_string()).collect();
+        let mut printers = printers;
+        printers.dedup();
+        return Err(if rank0.is_empty() {
+            format!(
+                "rank 0 printed nothing and rank {r} printed `{other}`: the total belongs \
+                 on rank 0 (reduce to root 0, and print there only)"
+            )
+        } else {
+            format!(
+                "{} {} printed `{other}` as well: only rank 0 prints the result",
+                if printers.len() == 1 { "rank" } else { "ranks" },
+                printers.join(", ")
+            )
+        });
+    }
+    let line = match rank0 {
         [line] => line,
         [] => return Err(format!("nothing printed: rank 0 should print {shape}")),
         _ => {
             return Err(format!(
-                "{} lines printed: only rank 0 prints, once ({})",
-                lines.len(),
-                quoted(lines)
+                "rank 0 printed {} lines: it prints the result once ({})",
+                rank0.len(),
+                quoted(rank0)
             ));
         }
     };
@@ -307,26 +568,41 @@ mod tests {
         list.iter().map(|s| s.to_string()).collect()
     }
 
-    fn check(expect: Expect, ranks: usize, a: &[&str], stdout: &str) -> Result<(), String> {
-        Verifier::new(expect).check(ranks, &args(a), stdout)
+    /// Rank r printed the lines of `by_rank[r]`.
+    fn check(expect: Expect, a: &[&str], by_rank: &[&[&str]]) -> Result<(), String> {
+        let lines: Vec<Vec<String>> = by_rank
+            .iter()
+            .map(|ls| ls.iter().map(|l| l.to_string()).collect())
+            .collect();
+        Verifier::new(expect).check(by_rank.len(), &args(a), &lines)
     }
 
-    fn split(files: u64, blocks: &[std::ops::Range<u64>]) -> String {
+    fn check_text(expect: Expect, a: &[&str], by_rank: &[String]) -> Result<(), String> {
+        let lines: Vec<Vec<&str>> = by_rank.iter().map(|t| t.lines().collect()).collect();
+        let refs: Vec<&[&str]> = lines.iter().map(Vec::as_slice).collect();
+        check(expect, a, &refs)
+    }
+
+    /// Each rank prints "Process r: FILE" for its block.
+    fn split(files: u64, blocks: &[std::ops::Range<u64>]) -> Vec<String> {
         let names = file_names(files);
-        let mut out = String::new();
-        for (rank, block) in blocks.iter().enumerate() {
-            for f in block.clone() {
-                out += &format!("Process {rank}: {}\n", names[f as usize]);
-            }
-        }
-        out
+        blocks
+            .iter()
+            .enumerate()
+            .map(|(rank, block)| {
+                block
+                    .clone()
+                    .map(|f| format!("Process {rank}: {}\n", names[f as usize]))
+                    .collect()
+            })
+            .collect()
     }
 
     #[test]
     fn file_split_accepts_balanced_blocks_and_rejects_the_usual_mistakes() {
         let ten = ["--files", "10"];
         let fs = |blocks: &[std::ops::Range<u64>]| {
-            check(Expect::FileSplit, blocks.len(), &ten, &split(10, blocks))
+            check_text(Expect::FileSplit, &ten, &split(10, blocks))
         };
         assert_eq!(fs(&[0..3, 3..6, 6..8, 8..10]), Ok(()));
         assert_eq!(
@@ -350,49 +626,107 @@ mod tests {
         let err = fs(&[3..6, 0..3, 6..8, 8..10]).unwrap_err();
         assert!(err.contains("rank order"), "{err}");
         // Round robin: every file once, balanced, but not contiguous.
-        let rr: String = (0..10)
-            .map(|f| format!("Process {}: noisy_{f:03}.jpg\n", f % 4))
+        let rr: Vec<String> = (0..4)
+            .map(|r| {
+                (0..10)
+                    .filter(|f| f % 4 == r)
+                    .map(|f| format!("Process {r}: noisy_{f:03}.jpg\n"))
+                    .collect()
+            })
             .collect();
-        let err = check(Expect::FileSplit, 4, &ten, &rr).unwrap_err();
+        let err = check_text(Expect::FileSplit, &ten, &rr).unwrap_err();
         assert!(err.contains("contiguous"), "{err}");
         // More ranks than files.
         let three = ["--files", "3"];
         assert_eq!(
-            check(Expect::FileSplit, 4, &three, &split(3, &[0..1, 1..2, 2..3])),
+            check_text(
+                Expect::FileSplit,
+                &three,
+                &split(3, &[0..1, 1..2, 2..3, 3..3])
+            ),
             Ok(())
         );
-        let err = check(Expect::FileSplit, 4, &three, "Process 4: noisy_000.jpg").unwrap_err();
+        let err = check(
+            Expect::FileSplit,
+            &three,
+            &[&[], &[], &[], &["Process 4: noisy_000.jpg"]],
+        )
+        .unwrap_err();
         assert!(err.contains("0 to 3"), "{err}");
-        let err = check(Expect::FileSplit, 1, &three, "hello").unwrap_err();
+        let err = check(Expect::FileSplit, &three, &[&["hello"]]).unwrap_err();
         assert!(err.contains("unexpected line `hello`"), "{err}");
+        // Rank 1 printing rank 0's line is caught, whatever the text says.
+        let err = check(
+            Expect::FileSplit,
+            &three,
+            &[&[], &["Process 0: noisy_000.jpg"]],
+        )
+        .unwrap_err();
+        assert!(err.starts_with("rank 1 printed `Process 0"), "{err}");
     }
 
     #[test]
-    fn lines_match_in_any_order_and_differences_are_named() {
-        let four = "Hello, Rank 3\nHello, Rank 1\nHello, Rank 2\n";
-        assert_eq!(check(Expect::P2pLoop, 4, &[], four), Ok(()));
-        assert_eq!(check(Expect::P2pLoop, 1, &[], ""), Ok(()));
-        let err = check(Expect::P2pLoop, 4, &[], "Hello, Rank 1\nHello, Rank 1\n").unwrap_err();
+    fn each_rank_prints_its_own_lines() {
+        let four: &[&[&str]] = &[
+            &[],
+            &["Hello, Rank 1"],
+            &["Hello, Rank 2"],
+            &["Hello, Rank 3"],
+        ];
+        assert_eq!(check(Expect::P2pLoop, &[], four), Ok(()));
+        assert_eq!(check(Expect::P2pLoop, &[], &[&[]]), Ok(()));
+        // The right lines, printed by the wrong ranks.
+        let swapped: &[&[&str]] = &[&["Hello, Rank 1"], &[], &["Hello, Rank 2"]];
+        assert_eq!(
+            check(Expect::P2pLoop, &[], swapped).unwrap_err(),
+            "rank 0 printed `Hello, Rank 1`, which is rank 1's line to print"
+        );
+        let err = check(
+            Expect::P2pLoop,
+            &[],
+            &[&[], &["Hello, Rank 1", "Hello, Rank 1"]],
+        )
+        .unwrap_err();
         assert_eq!(
             err,
-            "missing lines `Hello, Rank 2`, `Hello, Rank 3`; unexpected line `Hello, Rank 1`"
+            "rank 1 printed `Hello, Rank 1` as well: only rank 1 prints it"
         );
         assert_eq!(
-            sum_lines(4).last().unwrap(),
+            sum_lines(4)[0].last().unwrap(),
             "Rank 0 worked out the total 100"
         );
-        assert_eq!(
-            scatter_gather_lines(4).last().unwrap(),
-            "Rank 0 collected a list [0, 10, 20, 30]"
-        );
-        let mut out = scatter_gather_lines(3).join("\n");
-        assert_eq!(check(Expect::ScatterGather, 3, &[], &out), Ok(()));
-        out = out.replace("[0, 10, 20]", "[0, 1, 2]");
-        let err = check(Expect::ScatterGather, 3, &[], &out).unwrap_err();
+        // The total on every rank.
+        let mut everywhere = sum_lines(2);
+        everywhere[1].push("Rank 0 worked out the total 30".into());
+        let err = check_text(
+            Expect::Sum,
+            &[],
+            &everywhere.iter().map(|l| l.join("\n")).collect::<Vec<_>>(),
+        )
+        .unwrap_err();
         assert!(
-            err.contains("missing line `Rank 0 collected a list [0, 10, 20]`"),
+            err.contains("rank 1 printed `Rank 0 worked out the total 30` as well: only rank 0"),
             "{err}"
         );
+        let sg: Vec<String> = scatter_gather_lines(3)
+            .iter()
+            .map(|l| l.join("\n"))
+            .collect();
+        assert_eq!(check_text(Expect::ScatterGather, &[], &sg), Ok(()));
+        let mut wrong = sg.clone();
+        wrong[0] = wrong[0].replace("[0, 10, 20]", "[0, 1, 2]");
+        let err = check_text(Expect::ScatterGather, &[], &wrong).unwrap_err();
+        assert!(
+            err.contains("rank 0 printed an unexpected line `Rank 0 collected a list [0, 1, 2]`"),
+            "{err}"
+        );
+        assert!(
+            err.contains("rank 0 did not print line `Rank 0 collected a list [0, 10, 20]`"),
+            "{err}"
+        );
+        assert_eq!(exchange_lines(3)[2], ["Rank 2 has no partner"]);
+        assert_eq!(exchange_lines(3)[1], ["Rank 1 received 10 from rank 0"]);
+        assert_eq!(hello_mpi_lines(2)[1], ["hello world from process 1/2"]);
     }
 
     #[test]
@@ -409,30 +743,53 @@ mod tests {
     fn pi_is_compared_with_the_midpoint_rule_and_across_rank_counts() {
         let steps = 1_000_003u64;
         let a = ["--steps", "1000003"];
-        let line = |pi: f64| format!("Pi with {steps} steps is {pi:.20} in 0.001 secs\n");
+        let line = |pi: f64| format!("Pi with {steps} steps is {pi:.20} in 0.001 secs");
+        let on_rank_0 = |text: String, ranks: usize| {
+            let mut by_rank = vec![Vec::new(); ranks];
+            by_rank[0] = text.lines().map(str::to_string).collect();
+            by_rank
+        };
         let good = midpoint_pi(steps);
         let tol = Expect::Pi { tolerance: 1e-12 };
         let mut v = Verifier::new(tol);
         // Each within 1e-12 of the expected value, but the third 1.2e-12 from the first.
-        assert_eq!(v.check(1, &args(&a), &line(good + 6e-13)), Ok(()));
-        assert_eq!(v.check(2, &args(&a), &line(good)), Ok(()));
-        let err = v.check(3, &args(&a), &line(good - 6e-13)).unwrap_err();
+        assert_eq!(
+            v.check(1, &args(&a), &on_rank_0(line(good + 6e-13), 1)),
+            Ok(())
+        );
+        assert_eq!(v.check(2, &args(&a), &on_rank_0(line(good), 2)), Ok(()));
+        let err = v
+            .check(3, &args(&a), &on_rank_0(line(good - 6e-13), 3))
+            .unwrap_err();
         assert!(err.contains("must not depend on the rank count"), "{err}");
 
+        let one = |ranks: usize, text: String, a: &[&str]| {
+            Verifier::new(tol).check(ranks, &args(a), &on_rank_0(text, ranks))
+        };
         // One step (of three at 4 ranks) left out: the workshop's num_steps/size.
         let dropped = good - 4.0 / (1.0 + 1.0) / steps as f64;
-        let err = check(tol, 4, &a, &line(dropped)).unwrap_err();
+        let err = one(4, line(dropped), &a).unwrap_err();
         assert!(err.contains("too small"), "{err}");
-        let err = check(tol, 3, &a, &line(3.0 * good)).unwrap_err();
+        let err = one(3, line(3.0 * good), &a).unwrap_err();
         assert!(err.contains("every rank summed all the steps"), "{err}");
-        let err = check(tol, 2, &a, &(line(good) + &line(good))).unwrap_err();
-        assert!(err.contains("only rank 0 prints"), "{err}");
-        let err = check(tol, 2, &a, "").unwrap_err();
+        let err = one(2, format!("{}\n{}", line(good), line(good)), &a).unwrap_err();
+        assert!(err.contains("prints the result once"), "{err}");
+        let err = one(2, String::new(), &a).unwrap_err();
         assert!(err.starts_with("nothing printed"), "{err}");
         let wrong_steps = line(good).replace("1000003", "1000");
-        let err = check(tol, 1, &a, &wrong_steps).unwrap_err();
+        let err = one(1, wrong_steps, &a).unwrap_err();
         assert!(err.contains("expected `Pi with 1000003 steps"), "{err}");
-        let err = check(tol, 1, &[], &line(good)).unwrap_err();
+        let err = one(1, line(good), &[]).unwrap_err();
         assert!(err.contains("needs `--steps N`"), "{err}");
+        // The right line from the last rank, or from every rank.
+        let last = vec![vec![], vec![line(good)]];
+        let err = Verifier::new(tol).check(2, &args(&a), &last).unwrap_err();
+        assert!(
+            err.starts_with("rank 0 printed nothing and rank 1 printed"),
+            "{err}"
+        );
+        let every = vec![vec![line(good)]; 3];
+        let err = Verifier::new(tol).check(3, &args(&a), &every).unwrap_err();
+        assert!(err.starts_with("ranks 1, 2 printed"), "{err}");
     }
 }

@@ -1,19 +1,7 @@
-//! Workshop example 2 (`hello_p2p.py`): point-to-point messages, send and receive.
-//!
-//! Rank 0 sends the text `Hello, Rank i` to every other rank i; each of them
-//! waits for its message and prints it. With 4 ranks the output is
-//!
-//! ```text
-//! Hello, Rank 1
-//! Hello, Rank 2
-//! Hello, Rank 3
-//! ```
-//!
-//! (in any order: the ranks print at the same time). A `String` has no fixed
-//! size, so it travels with `send_obj`/`recv_obj` (see `mpi_basics::obj`), as
-//! in the lesson program `hello-p2p`.
-//!
-//! Solution. Check it with `ci/check --solution p2p-loop`.
+//! A wrong answer the checker must catch: `p2p-loop` whose loop starts at 0, so
+//! rank 0 also sends "Hello, Rank 0" to itself and never receives it. At 2
+//! ranks the output is right and the job ends with status 0.
+//! Used by tests/both_directions.rs; not an exercise.
 
 use clap::Parser;
 use mpi::Tag;
@@ -27,7 +15,7 @@ struct Args {}
 
 fn main() {
     let _: Args = lesson_cli::parse_args();
-    let universe = mpi_basics::init();
+    let universe = exercises::init(); // MPI_Init; lets ci/check see what each rank prints
     let world = universe.world();
     let tag: Tag = 0; // a label both sides agree on
 
@@ -44,7 +32,7 @@ fn main() {
 /// Rank 0's part: send the text `Hello, Rank i` to every other rank i.
 fn send_greetings(world: &SimpleCommunicator, tag: Tag) {
     // Rank 0 does not send to itself: the loop starts at 1, as `range(1, size)`.
-    for i in 1..world.size() {
+    for i in 0..world.size() {
         let msg = format!("Hello, Rank {i}");
         // A blocking send: for a short message it usually returns before
         // rank i has even called receive (MPI keeps the bytes meanwhile).

@@ -1,11 +1,6 @@
-//! Exercise 2 (workshop section 3.2, `pi_numba_mpi_reduce.py`): parallel pi.
-//!
-//! The N steps of the midpoint rule are shared out between the ranks: each
-//! rank sums its own block of steps (step 4, decompose), then the ranks' sums
-//! are added up on rank 0 (step 4, collect), which prints pi as the workshop does:
-//! `Pi with N steps is 3.14159265358979... in 0.001 secs`.
-//!
-//! Solution. Check it with `ci/check --solution pi-reduce`.
+//! A wrong answer the checker must catch: `pi-reduce` that reduces to the
+//! *last* rank and prints there. The line is right; the rank is not.
+//! Used by tests/both_directions.rs; not an exercise.
 
 use std::ops::Range;
 use std::time::Instant;
@@ -26,7 +21,7 @@ struct Args {
 
 fn main() {
     let args: Args = lesson_cli::parse_args();
-    let universe = mpi_basics::init();
+    let universe = exercises::init(); // MPI_Init; lets ci/check see what each rank prints
     let world = universe.world();
     let (rank, size) = (world.rank(), world.size());
     let start = Instant::now();
@@ -58,8 +53,9 @@ fn my_steps(num_steps: u64, rank: u64, size: u64) -> Range<u64> {
 fn sum_on_rank_0(world: &SimpleCommunicator, local_sum: f64) -> Option<f64> {
     // Every rank calls reduce (it is a collective call); the root passes a
     // place for the result, the others only their value.
-    let root = world.process_at_rank(0);
-    if world.rank() == 0 {
+    let last = world.size() - 1;
+    let root = world.process_at_rank(last);
+    if world.rank() == last {
         let mut sum = 0.0;
         root.reduce_into_root(&local_sum, &mut sum, SystemOperation::sum());
         Some(sum)

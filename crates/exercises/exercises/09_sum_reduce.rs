@@ -1,0 +1,47 @@
+//! Workshop example 4, second half: the same total with one collective, `reduce`.
+//!
+//! Every rank holds `(rank + 1) * 10` and prints it. Instead of receiving the
+//! values one by one (`sum-p2p`), every rank calls `reduce`: MPI adds them up
+//! (the operation `SUM`, in a tree, not one after the other) and leaves the
+//! total on the root, rank 0, which prints it. With 4 ranks:
+//!
+//! ```text
+//! Rank 0 has value 10
+//! Rank 1 has value 20
+//! Rank 2 has value 30
+//! Rank 3 has value 40
+//! Rank 0 worked out the total 100
+//! ```
+//!
+//! (the "has value" lines in any order; only rank 0 prints the total).
+//!
+//! Your task: complete `total_on_rank_0`, then run `ci/check sum-reduce`.
+
+use clap::Parser;
+use mpi::topology::SimpleCommunicator;
+use mpi::traits::*;
+
+#[derive(Parser)]
+#[command(about = "Rank 0 gets the sum of every rank's value (rank+1)*10 with one reduce")]
+struct Args {}
+
+fn main() {
+    let _: Args = lesson_cli::parse_args();
+    let universe = exercises::init(); // MPI_Init; lets ci/check see what each rank prints
+    let world = universe.world();
+    let rank = world.rank();
+
+    let val = (rank + 1) * 10;
+    println!("Rank {rank} has value {val}");
+    if let Some(sum) = total_on_rank_0(&world, val) {
+        println!("Rank 0 worked out the total {sum}");
+    }
+}
+
+/// Every rank calls this with its `val`: `Some(total)` on rank 0, `None` on the others.
+fn total_on_rank_0(world: &SimpleCommunicator, val: i32) -> Option<i32> {
+    todo!(
+        "rank {} has {val}: add every rank's value up on rank 0 with one reduce",
+        world.rank()
+    )
+}
