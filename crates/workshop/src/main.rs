@@ -2,6 +2,7 @@
 //! `cargo build --release --workspace` (or through `ci/scaling`).
 
 use clap::{Parser, Subcommand};
+use workshop::book::{self, BookArgs};
 use workshop::notes::{self, NotesArgs};
 use workshop::scaling::{self, ScalingArgs};
 
@@ -18,6 +19,8 @@ enum Command {
     Scaling(ScalingArgs),
     /// Run the commands of workshop-notes/ and refresh (or, with --check, compare) their outputs
     Notes(NotesArgs),
+    /// The notes as an mdBook: its preprocessor (run by mdBook) and the schedule table
+    Book(BookArgs),
 }
 
 fn main() {
@@ -25,6 +28,7 @@ fn main() {
     let result = match cli.command {
         Command::Scaling(args) => scaling::run(&args),
         Command::Notes(args) => notes::run(&args),
+        Command::Book(args) => book::run(&args),
     };
     if let Err(message) = result {
         lesson_cli::exit_failure(message);
