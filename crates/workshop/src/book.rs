@@ -82,7 +82,11 @@ fn preprocess_stdio() -> Result<(), String> {
     let root = PathBuf::from(context["root"].as_str().unwrap_or("."));
     let src = root.join(context["config"]["book"]["src"].as_str().unwrap_or("src"));
     let repo = repo_root(&root);
-    let key = if book.get("items").is_some() { "items" } else { "sections" };
+    let key = if book.get("items").is_some() {
+        "items"
+    } else {
+        "sections"
+    };
     let items = book
         .get_mut(key)
         .ok_or("book preprocess: the book JSON has no `items`")?;
@@ -109,7 +113,7 @@ fn process_items(items: &mut Value, src: &Path, repo: &Path) -> Result<(), Strin
             continue;
         };
         if let Some(source) = chapter["source_path"].as_str().map(PathBuf::from) {
-            let page = src.join(&source);
+            let page = normalise(&src.join(&source));
             let content = chapter["content"].as_str().unwrap_or_default();
             let expanded = render_page(content, &page, repo)?;
             chapter["content"] = Value::String(expanded);
@@ -124,9 +128,10 @@ fn process_items(items: &mut Value, src: &Path, repo: &Path) -> Result<(), Strin
 /// What the book shows of one notes page: front matter stripped, exercises and includes
 /// expanded. `page` is the page's file (includes are relative to its folder).
 pub fn render_page(text: &str, page: &Path, repo: &Path) -> Result<String, String> {
-    let body = strip_front_matter(text);
-    let body = expand_exercises(body, page, repo)?;
-    Ok(expand_includes(&body, page)?.0)
+    // Front matter last, so that errors give the line numbers of the file.
+    let text = expand_exercises(text, page, repo)?;
+    let (text, _) = expand_includes(&text, page)?;
+    Ok(strip_front_matter(&text).to_owned())
 }
 
 /// The text after a leading `---` … `---` block (the whole text when there is none).
@@ -333,13 +338,17 @@ pub fn expand_exercises(text: &str, page: &Path, repo: &Path) -> Result<String, 
             out.push_str(line);
             continue;
         };
-        let ex = table.exercise.iter().find(|e| e.name == name).ok_or_else(|| {
-            format!(
-                "{}:{}: no exercise `{name}` in crates/exercises/info.toml",
-                page.display(),
-                index + 1
-            )
-        })?;
+        let ex = table
+            .exercise
+            .iter()
+            .find(|e| e.name == name)
+            .ok_or_else(|| {
+                format!(
+                    "{}:{}: no exercise `{name}` in crates/exercises/info.toml",
+                    page.display(),
+                    index + 1
+                )
+            })?;
         let dir = repo.join("crates/exercises");
         let (blank, solution) = (
             dir.join("exercises").join(&ex.file),
@@ -392,9 +401,8 @@ fn clock(minutes: u32) -> String {
 /// its front matter, in order from `start`, with the breaks its `break_after: "lunch, 60"`
 /// asks for. The part of the day changes after a break named lunch.
 pub fn schedule(notes: &Path, start: u32) -> Result<String, String> {
-    let mut out = String::from(
-        "| time | part | episode | teaching | exercises |\n|---|---|---|---:|---:|\n",
-    );
+    let mut out =
+        String::from("| time | part | episode | teaching | exercises |\n|---|---|---|---:|---:|\n");
     let (mut now, mut part) = (start, "morning");
     let (mut teaching_total, mut exercises_total) = (0, 0);
     let mut seen = BTreeSet::new();
@@ -409,8 +417,12 @@ pub fn schedule(notes: &Path, start: u32) -> Result<String, String> {
         let get = |key: &str| fm.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
         let minutes = |key: &str| -> Result<u32, String> {
             get(key).map_or(Ok(0), |v| {
-                v.parse()
-                    .map_err(|_| format!("{}: `{key}: {v}` is not a number of minutes", path.display()))
+                v.parse().map_err(|_| {
+                    format!(
+                        "{}: `{key}: {v}` is not a number of minutes",
+                        path.display()
+                    )
+                })
             })
         };
         let (teaching, exercises) = (minutes("teaching")?, minutes("exercises")?);
@@ -418,12 +430,12 @@ pub fn schedule(notes: &Path, start: u32) -> Result<String, String> {
             continue;
         }
         let title = get("title").unwrap_or("(untitled)");
-        let html = page.with_extension("html");
+        let link = page.with_extension("md");
         let _ = writeln!(
             out,
             "| {} | {part} | [{title}]({}) | {teaching} | {exercises} |",
             clock(now),
-            html.display()
+            link.display()
         );
         now += teaching + exercises;
         teaching_total += teaching;
@@ -472,7 +484,10 @@ mod tests {
         let page = "---\ntitle: \"A: b\"\nteaching: 5\n---\n\n# A\n";
         assert_eq!(strip_front_matter(page), "\n# A\n");
         assert_eq!(front_matter(page)[0], ("title".into(), "A: b".into()));
-        assert_eq!(strip_front_matter("# no front matter\n"), "# no front matter\n");
+        assert_eq!(
+            strip_front_matter("# no front matter\n"),
+            "# no front matter\n"
+        );
     }
 
     #[test]
@@ -494,7 +509,10 @@ mod tests {
 
         let missing_anchor = expand_includes("x\n{{#include a.rs:nothing}}\n", &page).unwrap_err();
         assert!(missing_anchor.contains("page.md:2:"), "{missing_anchor}");
-        assert!(missing_anchor.contains("ANCHOR: nothing"), "{missing_anchor}");
+        assert!(
+            missing_anchor.contains("ANCHOR: nothing"),
+            "{missing_anchor}"
+        );
         let missing_file = expand_includes("{{#include b.rs}}\n", &page).unwrap_err();
         assert!(missing_file.contains("b.rs"), "{missing_file}");
         assert!(expand_includes("{{#include a.rs:3:4}}\n", &page).is_err());
@@ -507,18 +525,25 @@ mod tests {
         let page = |name: &str, fm: &str| {
             std::fs::write(dir.join(name), format!("---\n{fm}\n---\n# x\n")).unwrap();
         };
-        page("a.md", "title: \"A\"\nteaching: 20\nexercises: 10\nbreak_after: \"lunch, 60\"");
+        page(
+            "a.md",
+            "title: \"A\"\nteaching: 20\nexercises: 10\nbreak_after: \"lunch, 60\"",
+        );
         page("b.md", "title: B\nteaching: 15");
         page("c.md", "title: Appendix");
-        std::fs::write(dir.join("SUMMARY.md"), "- [A](a.md)\n- [C](c.md)\n- [B](b.md)\n").unwrap();
+        std::fs::write(
+            dir.join("SUMMARY.md"),
+            "- [A](a.md)\n- [C](c.md)\n- [B](b.md)\n",
+        )
+        .unwrap();
         let table = schedule(&dir, 9 * 60).unwrap();
         let rows: Vec<&str> = table.lines().skip(2).collect();
         assert_eq!(
             rows,
             [
-                "| 09:00 | morning | [A](a.html) | 20 | 10 |",
+                "| 09:00 | morning | [A](a.md) | 20 | 10 |",
                 "| 09:30 | morning | *lunch (60 min)* | | |",
-                "| 10:30 | afternoon | [B](b.html) | 15 | 0 |",
+                "| 10:30 | afternoon | [B](b.md) | 15 | 0 |",
                 "| 10:45 | | *end* | 35 | 10 |",
             ]
         );
