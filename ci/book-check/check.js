@@ -12,6 +12,7 @@
 // screenshots folder, and one of the first page with its speaker notes shown.
 //
 // Usage: node check.js --book DIR --screenshots DIR --chromium PATH [--expect-image PAGE=SRC]...
+// (BOOK_CHECK_TIMES=1 prints when each page had loaded.)
 
 const CDP = require('chrome-remote-interface');
 const fs = require('fs');
@@ -166,6 +167,7 @@ async function screenshot(client, file, wholePage) {
 
 async function main() {
     const args = parseArgs(process.argv.slice(2));
+    const t0 = Date.now();
     const timer = setTimeout(() => fail(`the check took more than ${TOTAL_TIMEOUT_MS / 1000} s`), TOTAL_TIMEOUT_MS);
     fs.mkdirSync(args.screenshots, { recursive: true });
     const server = await serve(args.book);
@@ -224,6 +226,7 @@ async function main() {
             for (const u of f.unexpanded) report(`left unexpanded: ${u.trim()}`);
             if (f.notesShown > 0) report(`${f.notesShown} speaker notes shown before the toggle`);
             if (f.notes > 0 && !f.toggle) report('speaker notes but no toggle button');
+            if (process.env.BOOK_CHECK_TIMES) console.log(`${page}: loaded at ${Date.now() - t0} ms`);
             const name = page.replace(/\//g, '_').replace(/\.html$/, '.png');
             await screenshot(client, path.join(args.screenshots, name), page !== 'print.html');
 
@@ -277,16 +280,21 @@ async function main() {
         }
     } finally {
         if (client) await client.close().catch(() => {});
-        chromium.child.kill('SIGTERM');
+        server.closeAllConnections();
         server.close();
         clearTimeout(timer);
-        setTimeout(() => fs.rmSync(chromium.profile, { recursive: true, force: true }), 500).unref();
+        // Chromium gets 3 s to quit on SIGTERM, then its profile folder is removed.
+        const exited = new Promise((r) => chromium.child.once('exit', r));
+        chromium.child.kill('SIGTERM');
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
+        if (chromium.child.exitCode === null && chromium.child.signalCode === null) chromium.child.kill('SIGKILL');
+        try { fs.rmSync(chromium.profile, { recursive: true, force: true }); } catch (e) { /* still closing */ }
     }
     if (problems.length > 0) {
         console.error(`book check: ${problems.length} problems:`);
         for (const p of problems) console.error(`  ${p}`);
-        process.exitCode = 1;
     }
+    process.exit(problems.length > 0 ? 1 : 0);
 }
 
 main().catch((e) => fail(e.stack || String(e)));
