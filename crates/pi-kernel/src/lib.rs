@@ -17,6 +17,7 @@ use std::ops::Range;
 /// Each iteration's addition must wait for the previous one, and the compiler
 /// may not reorder floating-point additions, so this runs one division at a
 /// time: that is why it is as slow as the C version.
+// ANCHOR: naive_sum
 pub fn naive_sum(num_steps: u64, begin: u64, end: u64) -> f64 {
     let step = 1.0 / num_steps as f64;
     let mut sum = 0.0;
@@ -26,6 +27,7 @@ pub fn naive_sum(num_steps: u64, begin: u64, end: u64) -> f64 {
     }
     sum
 }
+// ANCHOR_END: naive_sum
 
 /// The same sum as [`naive_sum`], several times faster and more accurate.
 ///
@@ -185,6 +187,7 @@ pub fn pi_from_sum(sum: f64, num_steps: u64) -> f64 {
 ///
 /// # Panics
 /// If `size` is 0 or `rank >= size`.
+// ANCHOR: block_range
 pub fn block_range(n: u64, rank: u64, size: u64) -> Range<u64> {
     assert!(rank < size, "rank {rank} is not below size {size}");
     let base = n / size;
@@ -193,6 +196,7 @@ pub fn block_range(n: u64, rank: u64, size: u64) -> Range<u64> {
     let len = base + u64::from(rank < extra);
     start..start + len
 }
+// ANCHOR_END: block_range
 
 /// Which loop computes the sum.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]

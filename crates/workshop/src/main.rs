@@ -2,6 +2,7 @@
 //! `cargo build --release --workspace` (or through `ci/scaling`).
 
 use clap::{Parser, Subcommand};
+use workshop::book::{self, BookArgs};
 use workshop::notes::{self, NotesArgs};
 use workshop::scaling::{self, ScalingArgs};
 use workshop::trace::{self, TraceArgs};
@@ -21,6 +22,8 @@ enum Command {
     Notes(NotesArgs),
     /// Trace a job's MPI calls (LD_PRELOAD): timeline picture, trace.json for Perfetto, summary
     Trace(TraceArgs),
+    /// The notes as an mdBook: its preprocessor (run by mdBook) and the schedule table
+    Book(BookArgs),
 }
 
 fn main() {
@@ -29,6 +32,7 @@ fn main() {
         Command::Scaling(args) => scaling::run(&args),
         Command::Notes(args) => notes::run(&args),
         Command::Trace(args) => trace::run(&args),
+        Command::Book(args) => book::run(&args),
     };
     if let Err(message) = result {
         lesson_cli::exit_failure(message);

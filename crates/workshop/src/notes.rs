@@ -15,7 +15,12 @@
 //! between the markers; `workshop notes --check` only compares and fails when a block no
 //! longer matches what the program prints. Options after the command, separated by ` | `:
 //! `sorted` (ranks print in any order: sort the lines) and `mask: REGEX => REPLACEMENT`
-//! (hide what changes from run to run). Times (`0.0123 secs`, `4.1 seconds`) are always masked.
+//! (hide what changes from run to run), and `raw` (the output is Markdown, put on the page
+//! as it is, without the console block: the instructor guide's schedule table).
+//! Times (`0.0123 secs`, `4.1 seconds`) are always masked.
+//!
+//! The same files are the pages of the book (`workshop-notes/book.toml`, `ci/book`): the
+//! markers are HTML comments, which the book does not show.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -90,6 +95,7 @@ pub fn run(args: &NotesArgs) -> Result<(), String> {
 struct RunBlock {
     command: String,
     sorted: bool,
+    raw: bool,
     masks: Vec<(Regex, String)>,
 }
 
@@ -136,12 +142,15 @@ fn parse_spec(spec: &str) -> Result<RunBlock, String> {
     let mut block = RunBlock {
         command,
         sorted: false,
+        raw: false,
         masks: default_masks(),
     };
     for option in parts {
         let option = option.trim();
         if option == "sorted" {
             block.sorted = true;
+        } else if option == "raw" {
+            block.raw = true;
         } else if let Some(mask) = option.strip_prefix("mask: ") {
             let (pattern, replacement) = mask
                 .split_once(" => ")
@@ -150,7 +159,7 @@ fn parse_spec(spec: &str) -> Result<RunBlock, String> {
             block.masks.push((regex, replacement.to_owned()));
         } else {
             return Err(format!(
-                "unknown option `{option}` (options: sorted, mask: REGEX => REPLACEMENT)"
+                "unknown option `{option}` (options: sorted, raw, mask: REGEX => REPLACEMENT)"
             ));
         }
     }
@@ -189,12 +198,18 @@ impl RunBlock {
         if self.sorted {
             lines.sort_unstable();
         }
-        let mut block = format!("```console\n$ {}\n", self.command);
+        let mut block = if self.raw {
+            String::new()
+        } else {
+            format!("```console\n$ {}\n", self.command)
+        };
         for line in lines {
             block.push_str(line.trim_end());
             block.push('\n');
         }
-        block.push_str("```\n");
+        if !self.raw {
+            block.push_str("```\n");
+        }
         Ok(block)
     }
 }
@@ -255,7 +270,9 @@ mod tests {
         let block = parse_spec("mpiexec -n 2 x | sorted | mask: \\d+ => N").unwrap();
         assert_eq!(block.command, "mpiexec -n 2 x");
         assert!(block.sorted);
+        assert!(!block.raw);
         assert_eq!(block.masks.len(), 2);
+        assert!(parse_spec("x | raw").unwrap().raw);
         assert!(parse_spec("x | shuffled").is_err());
         assert!(parse_spec("x | mask: (unclosed => y").is_err());
     }
