@@ -154,14 +154,6 @@ pub fn plan(args: &PhotoArgs) -> Result<Vec<String>, String> {
             input.display()
         ));
     }
-    let stale = remove_stale_temporary_files(output)?;
-    if stale > 0 {
-        println!(
-            "Removed {} that an interrupted run left in {}",
-            count(stale, "unfinished temporary file"),
-            output.display()
-        );
-    }
     // Try to write before starting the work: a read-only folder is one error, not 100.
     probe_write(output)
         .map_err(|e| format!("cannot write in output folder {}: {e}", output.display()))?;
@@ -283,6 +275,22 @@ pub fn exit_cleanly_on_signals(process: Option<i32>, total: Option<usize>) {
         }
         std::process::exit(status);
     });
+}
+
+/// Removes the temporary files that an interrupted run of ours left in the
+/// output folder, and says how many. Call it once, after [`plan`] and before
+/// any photo is written: in an MPI job on one rank, before the others start
+/// (another rank's write in progress is a temporary file too).
+pub fn clean_output(args: &PhotoArgs) -> Result<(), String> {
+    let stale = remove_stale_temporary_files(&args.output)?;
+    if stale > 0 {
+        println!(
+            "Removed {} that an interrupted run left in {}",
+            count(stale, "unfinished temporary file"),
+            args.output.display()
+        );
+    }
+    Ok(())
 }
 
 /// Removes the temporary files a killed run left in `folder` (ours only:

@@ -21,7 +21,8 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 use denoise_mpi::{
-    Job, PhotoArgs, RankReport, finish, plan, progress_bar, summary, wait_for_all_ranks,
+    Job, PhotoArgs, RankReport, clean_output, finish, plan, progress_bar, summary,
+    wait_for_all_ranks,
 };
 use indicatif::ProgressBar;
 use mpi::Tag;
@@ -74,7 +75,9 @@ fn run(args: &Args, world: &SimpleCommunicator) -> i32 {
     // on and waited for it forever in the next collective.)
     // The verdict is a `Result<Vec<String>, String>`: bcast_obj sends any
     // serde value (encoded to bytes), as mpi4py's `comm.bcast` sends any object.
-    let verdict = (rank == 0).then(|| plan(&args.photos));
+    // Rank 0 also removes what an interrupted run left, before anyone writes.
+    let verdict = (rank == 0)
+        .then(|| plan(&args.photos).and_then(|files| clean_output(&args.photos).map(|()| files)));
     let verdict = bcast_obj(&root, verdict).expect("a list of names always encodes");
     let files = match verdict {
         Ok(files) => files,

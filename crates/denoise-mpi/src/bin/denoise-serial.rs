@@ -11,7 +11,9 @@
 use std::time::Instant;
 
 use clap::Parser;
-use denoise_mpi::{Job, PhotoArgs, exit_cleanly_on_signals, finish, plan, progress_bar};
+use denoise_mpi::{
+    Job, PhotoArgs, clean_output, exit_cleanly_on_signals, finish, plan, progress_bar,
+};
 
 #[derive(Parser)]
 #[command(
@@ -25,7 +27,9 @@ struct Args {
 fn main() {
     let args: Args = lesson_cli::parse_args();
     let total_start = Instant::now();
-    let files = plan(&args.photos).unwrap_or_else(|message| lesson_cli::exit_usage(message));
+    let files = plan(&args.photos)
+        .and_then(|files| clean_output(&args.photos).map(|()| files))
+        .unwrap_or_else(|message| lesson_cli::exit_usage(message));
     // Ctrl-C: finish the write in progress, say how far we got, exit 130.
     exit_cleanly_on_signals(None, Some(files.len()));
 
