@@ -360,36 +360,15 @@ impl FloatImage {
 
     /// scikit-image's `img_as_float` of an 8-bit image: `byte * (1/255)`.
     /// (Not `byte / 255`: the two differ in the last bit for 24 byte values.)
+    /// Panics when the memory is not there ([`FloatImage::open`] returns an error instead).
     pub fn from_u8<P: Pixel<Subpixel = u8>>(image: &ImageBuffer<P, Vec<u8>>) -> FloatImage {
-        FloatImage {
-            width: image.width() as usize,
-            height: image.height() as usize,
-            channels: P::CHANNEL_COUNT as usize,
-            has_alpha: P::HAS_ALPHA,
-            data: image
-                .as_raw()
-                .iter()
-                .map(|&b| f64::from(b) * (1.0 / 255.0))
-                .collect(),
-            bits: 8,
-        }
+        try_convert(image, 1.0 / 255.0, 8).unwrap_or_else(|e| panic!("{e}"))
     }
 
     /// scikit-image's `img_as_float` of a 16-bit image: `value * (1/65535)`,
     /// at full precision (saved again as 16 bits).
     pub fn from_u16<P: Pixel<Subpixel = u16>>(image: &ImageBuffer<P, Vec<u16>>) -> FloatImage {
-        FloatImage {
-            width: image.width() as usize,
-            height: image.height() as usize,
-            channels: P::CHANNEL_COUNT as usize,
-            has_alpha: P::HAS_ALPHA,
-            data: image
-                .as_raw()
-                .iter()
-                .map(|&v| f64::from(v) * (1.0 / 65535.0))
-                .collect(),
-            bits: 16,
-        }
+        try_convert(image, 1.0 / 65535.0, 16).unwrap_or_else(|e| panic!("{e}"))
     }
 
     /// Converts any decoded image: gray stays gray, alpha stays alpha,
