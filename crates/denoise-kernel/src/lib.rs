@@ -1002,3 +1002,24 @@ pub struct Denoised {
 pub fn cuts_to_8_bits(image: &FloatImage, output: &Path) -> bool {
     image.bits > 8 && matches!(OutputFormat::of(output), Ok(OutputFormat::Jpeg))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stale_temporary_files_are_only_ours() {
+        for ours in [".denoise-Ab12Cd.tmp", ".x8Yz0Q.tmp"] {
+            assert!(is_stale_temp_name(ours), "{ours}");
+        }
+        for not_ours in [
+            ".mine.tmp",
+            ".denoise-abc.tmp",
+            "a.tmp",
+            ".denoise-Ab12Cd.jpg",
+            ".Ab-2Cd.tmp",
+        ] {
+            assert!(!is_stale_temp_name(not_ours), "{not_ours}");
+        }
+    }
+}
