@@ -572,6 +572,30 @@ pub fn hold_writes() -> std::sync::MutexGuard<'static, ()> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+/// Checks, before any work, that `path` can be written: a known format, not a
+/// folder, in a folder where we may create files (tried with a temporary file).
+pub fn check_writable(path: &Path) -> Result<OutputFormat, DenoiseError> {
+    let format = OutputFormat::of(path)?;
+    if path.is_dir() {
+        return Err(write_error(path, "it is a folder"));
+    }
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    tempfile::Builder::new()
+        .prefix(TEMP_PREFIX)
+        .suffix(TEMP_SUFFIX)
+        .tempfile_in(dir)
+        .map_err(|e| {
+            write_error(
+                path,
+                format!("cannot create a file in {}: {e}", dir.display()),
+            )
+        })?;
+    Ok(format)
+}
+
 /// Writes `bytes` to a temporary file beside `path` (`.denoise-XXXXXX.tmp`),
 /// then renames it to `path`: the file appears whole or not at all. An
 /// existing `path` is replaced in one step.
