@@ -360,36 +360,15 @@ impl FloatImage {
 
     /// scikit-image's `img_as_float` of an 8-bit image: `byte * (1/255)`.
     /// (Not `byte / 255`: the two differ in the last bit for 24 byte values.)
+    /// Panics when the memory is not there ([`FloatImage::open`] returns an error instead).
     pub fn from_u8<P: Pixel<Subpixel = u8>>(image: &ImageBuffer<P, Vec<u8>>) -> FloatImage {
-        FloatImage {
-            width: image.width() as usize,
-            height: image.height() as usize,
-            channels: P::CHANNEL_COUNT as usize,
-            has_alpha: P::HAS_ALPHA,
-            data: image
-                .as_raw()
-                .iter()
-                .map(|&b| f64::from(b) * (1.0 / 255.0))
-                .collect(),
-            bits: 8,
-        }
+        try_convert(image, 1.0 / 255.0, 8).unwrap_or_else(|e| panic!("{e}"))
     }
 
     /// scikit-image's `img_as_float` of a 16-bit image: `value * (1/65535)`,
     /// at full precision (saved again as 16 bits).
     pub fn from_u16<P: Pixel<Subpixel = u16>>(image: &ImageBuffer<P, Vec<u16>>) -> FloatImage {
-        FloatImage {
-            width: image.width() as usize,
-            height: image.height() as usize,
-            channels: P::CHANNEL_COUNT as usize,
-            has_alpha: P::HAS_ALPHA,
-            data: image
-                .as_raw()
-                .iter()
-                .map(|&v| f64::from(v) * (1.0 / 65535.0))
-                .collect(),
-            bits: 16,
-        }
+        try_convert(image, 1.0 / 65535.0, 16).unwrap_or_else(|e| panic!("{e}"))
     }
 
     /// Converts any decoded image: gray stays gray, alpha stays alpha,
@@ -591,6 +570,30 @@ pub fn hold_writes() -> std::sync::MutexGuard<'static, ()> {
     WRITING
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Checks, before any work, that `path` can be written: a known format, not a
+/// folder, in a folder where we may create files (tried with a temporary file).
+pub fn check_writable(path: &Path) -> Result<OutputFormat, DenoiseError> {
+    let format = OutputFormat::of(path)?;
+    if path.is_dir() {
+        return Err(write_error(path, "it is a folder"));
+    }
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    tempfile::Builder::new()
+        .prefix(TEMP_PREFIX)
+        .suffix(TEMP_SUFFIX)
+        .tempfile_in(dir)
+        .map_err(|e| {
+            write_error(
+                path,
+                format!("cannot create a file in {}: {e}", dir.display()),
+            )
+        })?;
+    Ok(format)
 }
 
 /// Writes `bytes` to a temporary file beside `path` (`.denoise-XXXXXX.tmp`),
@@ -1022,4 +1025,25 @@ pub struct Denoised {
 /// written as JPEG, which holds 8 bits per sample.
 pub fn cuts_to_8_bits(image: &FloatImage, output: &Path) -> bool {
     image.bits > 8 && matches!(OutputFormat::of(output), Ok(OutputFormat::Jpeg))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stale_temporary_files_are_only_ours() {
+        for ours in [".denoise-Ab12Cd.tmp", ".x8Yz0Q.tmp"] {
+            assert!(is_stale_temp_name(ours), "{ours}");
+        }
+        for not_ours in [
+            ".mine.tmp",
+            ".denoise-abc.tmp",
+            "a.tmp",
+            ".denoise-Ab12Cd.jpg",
+            ".Ab-2Cd.tmp",
+        ] {
+            assert!(!is_stale_temp_name(not_ours), "{not_ours}");
+        }
+    }
 }

@@ -558,7 +558,6 @@ pub fn summary(reports: &[RankReport], files: usize, schedule: &str) -> String {
         } else {
             format!(", {} failed", r.failures.len())
         };
-
         let peak = r
             .peak_mib
             .map(|m| format!(", peak memory {m:.0} MiB"))

@@ -823,3 +823,35 @@ fn a_signal_mid_run_leaves_no_temporary_file_and_says_how_far_it_got() {
         temporary_files(out.path())
     );
 }
+
+#[test]
+fn running_out_of_memory_is_one_photos_error_not_an_abort() {
+    // 4000×3000 needs about 600 MB to filter; under a 450 MB address-space
+    // limit its buffers cannot be reserved, while a small photo still fits.
+    let input = photo_folder(1);
+    let big = RgbImage::from_fn(4000, 3000, |x, y| {
+        Rgb([(x % 251) as u8, (y % 241) as u8, ((x ^ y) % 256) as u8])
+    });
+    big.save_with_format(input.path().join("big.jpg"), image::ImageFormat::Png)
+        .unwrap();
+    let out = TempDir::new().unwrap();
+    let run = Command::new("sh")
+        .args(["-c", "ulimit -v 450000 && exec \"$0\" \"$@\"", SERIAL])
+        .args(["--input", path(input.path()), "--output", path(out.path())])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (text(&run.stdout), text(&run.stderr));
+    assert_eq!(run.status.code(), Some(1), "no abort: {stdout}{stderr}");
+    assert!(
+        stderr.contains("error: big.jpg: not enough memory: "),
+        "{stderr}"
+    );
+    assert!(
+        stdout.contains("Took ") && stdout.contains(" for noisy_000.jpg"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("error: 1 of 2 photos failed: big.jpg"),
+        "{stderr}"
+    );
+}

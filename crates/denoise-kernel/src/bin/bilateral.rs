@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use clap::Parser;
 use denoise_kernel::{
-    BilateralParams, Flavour, FloatImage, OutputFormat, bilateral_owned, cuts_to_8_bits, read,
+    BilateralParams, Flavour, FloatImage, bilateral_owned, check_writable, cuts_to_8_bits, read,
     same_file,
 };
 use lesson_cli::{exit_failure, exit_usage, parse_args};
@@ -50,7 +50,7 @@ fn main() {
     if let Err(e) = params.check() {
         exit_usage(e);
     }
-    if let Err(e) = OutputFormat::of(&args.output) {
+    if let Err(e) = check_writable(&args.output) {
         exit_usage(e);
     }
     if args.input == args.output || same_file(&args.input, &args.output) {
