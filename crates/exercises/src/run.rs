@@ -545,7 +545,9 @@ pub fn failure_reason(stderr: &str, code: Option<i32>, timed_out: bool, timeout:
             return format!("{who}a todo!() is still there ({at}): {message}");
         }
         if let Some(hint) = rsmpi_hint(at, message) {
-            return format!("{who}{hint} (rsmpi's check at {at})");
+            // The registry's path is long: from the crate's folder on is enough.
+            let short = at.find("/mpi-").map_or(at, |i| &at[i + 1..]);
+            return format!("{who}{hint} (rsmpi's check at {short})");
         }
         return format!("{who}panicked at {at}: {message}");
     }

@@ -262,6 +262,15 @@ fn known_wrong_answers_fail_saying_what_differed() {
             "(`let step = 1.0 / num_steps as f64;`), but the table's top line is",
             &[],
         ),
+        (
+            "scatter-gather",
+            "mutant-scatter-root-everywhere",
+            &[],
+            2,
+            "rank 1: a rank that is not the root called a `…_root` method (such as \
+             scatter_into_root): only the root calls `…_into_root`",
+            &[],
+        ),
         // Right output and exit status 0 at 2 ranks.
         (
             "p2p-loop",
