@@ -94,6 +94,11 @@ impl Runner {
         })
     }
 
+    /// The folder for the files of runs and checks (see [`scratch_dir`]).
+    pub fn scratch(&self) -> PathBuf {
+        scratch_dir(&self.bin_dir)
+    }
+
     /// The path of binary `bin`.
     pub fn program(&self, bin: &str) -> PathBuf {
         self.bin_dir.join(bin)
@@ -158,8 +163,8 @@ impl Runner {
             ));
         }
         let folder = tempfile::Builder::new()
-            .prefix("exercise-run-")
-            .tempdir()
+            .prefix("run-")
+            .tempdir_in(scratch_dir(&self.bin_dir))
             .map_err(|e| format!("cannot make a folder for the run's output: {e}"))?;
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let launcher = std::env::var("WORKSHOP_LAUNCHER")
@@ -269,12 +274,26 @@ fn stop_job(child: &mut Child, dir: &Path, ranks: usize) {
     let _ = child.wait();
 }
 
+/// The process id of `rank`, when it runs on this host (under `srun` it may not).
 fn pid_of(dir: &Path, rank: usize) -> Option<u32> {
-    std::fs::read_to_string(dir.join(format!("rank-{rank}.pid")))
-        .ok()?
-        .trim()
-        .parse()
-        .ok()
+    let text = std::fs::read_to_string(dir.join(format!("rank-{rank}.pid"))).ok()?;
+    let (pid, host) = text.trim().split_once(' ')?;
+    (host == host_name()).then(|| pid.parse().ok())?
+}
+
+/// This machine's host name (Linux: /proc/sys/kernel/hostname).
+pub fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_default()
+}
+
+/// Where runs write their files: beside the binaries (in the workspace, which
+/// a cluster's compute nodes share with the login node), not in a node's /tmp.
+pub fn scratch_dir(bin_dir: &Path) -> PathBuf {
+    let dir = bin_dir.parent().unwrap_or(bin_dir).join("exercise-runs");
+    let _ = std::fs::create_dir_all(&dir);
+    dir
 }
 
 /// The MPI function a stuck process is in, read from its stack with gdb
@@ -366,11 +385,6 @@ fn never_received(warning: &str) -> bool {
 pub fn shown(path: &Path) -> &Path {
     let root = workspace_dir();
     path.strip_prefix(&root).unwrap_or(path)
-}
-
-/// Whether a run ended on a `todo!()` (its panic message says "not yet implemented").
-pub fn reached_todo(stderr: &str) -> bool {
-    stderr.contains("\nnot yet implemented")
 }
 
 fn ranks_list(ranks: &[usize]) -> String {
@@ -531,7 +545,9 @@ pub fn failure_reason(stderr: &str, code: Option<i32>, timed_out: bool, timeout:
             return format!("{who}a todo!() is still there ({at}): {message}");
         }
         if let Some(hint) = rsmpi_hint(at, message) {
-            return format!("{who}{hint} (rsmpi's check at {at})");
+            // The registry's path is long: from the crate's folder on is enough.
+            let short = at.find("/mpi-").map_or(at, |i| &at[i + 1..]);
+            return format!("{who}{hint} (rsmpi's check at {short})");
         }
         return format!("{who}panicked at {at}: {message}");
     }

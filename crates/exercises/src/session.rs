@@ -6,8 +6,8 @@
 //! - sends its own stdout and stderr to `rank-R.out` and `rank-R.err` in that
 //!   folder (`dup2`), so the checker knows which rank printed each line, whatever
 //!   the launcher does with output;
-//! - writes its process id to `rank-R.pid`, so a job that hangs can be
-//!   inspected rank by rank;
+//! - writes its process id and host to `rank-R.pid`, so a job that hangs can
+//!   be inspected rank by rank;
 //! - at the end of `main` (when the returned [`Session`] is dropped, just
 //!   before `MPI_Finalize`) writes `finished` to `rank-R.end`, waits for every
 //!   rank at a barrier, then takes any point-to-point message still waiting to
@@ -85,9 +85,10 @@ fn redirect(dir: &std::path::Path, rank: i32) {
             ));
         }
     }
+    // The host too: the checker signals or inspects only its own host's processes.
     let _ = std::fs::write(
         dir.join(format!("rank-{rank}.pid")),
-        std::process::id().to_string(),
+        format!("{} {}", std::process::id(), crate::run::host_name()),
     );
 }
 

@@ -259,7 +259,16 @@ fn known_wrong_answers_fail_saying_what_differed() {
             "mutant-profile-first-line",
             &[],
             1,
-            "you named line 20 (`let step = 1.0 / num_steps as f64;`), but the table's top line is",
+            "(`let step = 1.0 / num_steps as f64;`), but the table's top line is",
+            &[],
+        ),
+        (
+            "scatter-gather",
+            "mutant-scatter-root-everywhere",
+            &[],
+            2,
+            "rank 1: a rank that is not the root called a `…_root` method (such as \
+             scatter_into_root): only the root calls `…_into_root`",
             &[],
         ),
         // Right output and exit status 0 at 2 ranks.
@@ -272,6 +281,21 @@ fn known_wrong_answers_fail_saying_what_differed() {
             &[],
         ),
     ];
+    // Every mutant of tests/mutants.toml is here, each once.
+    let table: toml::Table = toml::from_str(
+        &std::fs::read_to_string(exercises::info::crate_dir().join("tests/mutants.toml")).unwrap(),
+    )
+    .unwrap();
+    let mut listed: Vec<String> = table["mutant"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| format!("mutant-{}", m["name"].as_str().unwrap()))
+        .collect();
+    let mut tested: Vec<String> = cases.iter().map(|c| c.1.to_string()).collect();
+    listed.sort();
+    tested.sort();
+    assert_eq!(listed, tested);
     for &(exercise, bin, runs, ranks, says, env) in cases {
         let mut args = vec![exercise, "--bin", bin];
         args.extend(runs);

@@ -75,10 +75,10 @@ struct Photos {
 }
 
 impl Photos {
-    fn new(count: usize) -> Result<Photos, String> {
+    fn new(count: usize, scratch: &std::path::Path) -> Result<Photos, String> {
         let folder = tempfile::Builder::new()
-            .prefix("exercise-photos-")
-            .tempdir()
+            .prefix("photos-")
+            .tempdir_in(scratch)
             .map_err(|e| format!("cannot make a folder for the photos: {e}"))?;
         let files = exercises::denoise::make_photos(&folder.path().join("noisy"), count)?;
         exercises::denoise::serial_outputs(
@@ -251,7 +251,7 @@ impl Checker {
         let mut verifier = Verifier::new(ex.expect);
         // denoise-parallel: the photos and the serial program's outputs, made once.
         let photos = match ex.expect {
-            Expect::Denoise { photos } => match Photos::new(photos) {
+            Expect::Denoise { photos } => match Photos::new(photos, &self.runner.scratch()) {
                 Ok(p) => Some(p),
                 Err(reason) => {
                     return Outcome::Fail {

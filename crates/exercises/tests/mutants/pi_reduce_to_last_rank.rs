@@ -1,66 +1,8 @@
-//! A wrong answer the checker must catch: `pi-reduce` that reduces to the
-//! *last* rank and prints there. The line is right; the rank is not.
-//! Used by tests/both_directions.rs; not an exercise.
-
-use std::ops::Range;
-use std::time::Instant;
-
-use clap::Parser;
-use mpi::collective::SystemOperation;
-use mpi::topology::SimpleCommunicator;
-use mpi::traits::*;
-use pi_kernel::{block_range, fast_sum, pi_from_sum, pi_line};
-
-#[derive(Parser)]
-#[command(about = "Exercise 2: pi by the midpoint rule, steps split across MPI ranks")]
-struct Args {
-    /// Number of steps N
-    #[arg(long, value_name = "N", default_value_t = 100_000_000, value_parser = clap::value_parser!(u64).range(1..))]
-    steps: u64,
-}
-
-fn main() {
-    let args: Args = lesson_cli::parse_args();
-    let universe = exercises::init(); // MPI_Init; lets ci/check see what each rank prints
-    let world = universe.world();
-    let (rank, size) = (world.rank(), world.size());
-    let start = Instant::now();
-
-    // Decompose: this rank sums only its own block of the steps.
-    let steps = my_steps(args.steps, rank as u64, size as u64);
-    let local_sum = fast_sum(args.steps, steps.start, steps.end);
-
-    // Collect: the total of every rank's local_sum, on rank 0 only.
-    if let Some(sum) = sum_on_rank_0(&world, local_sum) {
-        let secs = start.elapsed().as_secs_f64();
-        println!(
-            "{}",
-            pi_line(args.steps, pi_from_sum(sum, args.steps), secs)
-        );
-    }
-}
-
-/// The steps `begin..end` that `rank` (of `size` ranks) sums, out of `num_steps`:
-/// blocks in rank order that cover every step exactly once.
-fn my_steps(num_steps: u64, rank: u64, size: u64) -> Range<u64> {
-    // Blocks whose sizes differ by at most one; the first `num_steps % size`
-    // ranks take one step more. The workshop's `num_steps/size` steps per rank
-    // would drop those left-over steps.
-    block_range(num_steps, rank, size)
-}
-
-/// Adds up every rank's `local_sum`: `Some(total)` on rank 0, `None` on the others.
-fn sum_on_rank_0(world: &SimpleCommunicator, local_sum: f64) -> Option<f64> {
-    // Every rank calls reduce (it is a collective call); the root passes a
-    // place for the result, the others only their value.
-    let last = world.size() - 1;
-    let root = world.process_at_rank(last);
-    if world.rank() == last {
-        let mut sum = 0.0;
-        root.reduce_into_root(&local_sum, &mut sum, SystemOperation::sum());
-        Some(sum)
-    } else {
-        root.reduce_into(&local_sum, SystemOperation::sum());
-        None
-    }
-}
+//! A known wrong answer, `pi-reduce-to-last-rank` of tests/mutants.toml (solutions/11_pi_reduce.rs
+//! with a few lines replaced, by build.rs). Not an exercise.
+//! Reduces to the last rank and prints there: the right line from the wrong rank.
+#![allow(dead_code, unused_imports)]
+include!(concat!(
+    env!("OUT_DIR"),
+    "/mutant_pi_reduce_to_last_rank.rs"
+));

@@ -1,50 +1,5 @@
-//! A wrong answer the checker must catch: `profile` that names the first line
-//! hit as the bottleneck, whatever the table says.
-//! Used by tests/both_directions.rs; not an exercise.
-
-use clap::Parser;
-use pi_kernel::pi_line;
-use profiling_demo::{LineProfiler, LineStats, render_table};
-
-#[derive(Parser)]
-#[command(about = "Lesson 2: line-by-line profile of the pi loop, and its bottleneck")]
-struct Args {
-    /// Number of steps N
-    #[arg(long, value_name = "N", default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(1..))]
-    steps: u64,
-}
-
-// The workshop's Pi function (rustfmt leaves these lines as they are).
-#[rustfmt::skip]
-fn pi(num_steps: u64, prof: &LineProfiler) -> f64 {
-    prof.tick(); let step = 1.0 / num_steps as f64;
-    prof.tick(); let mut sum = 0.0;
-    for i in prof.iter(0..num_steps) {
-        prof.tick(); let x = (i as f64 + 0.5) * step;
-        prof.tick(); sum += 4.0 / (1.0 + x * x);
-    }
-    prof.stop(); step * sum
-}
-
-fn main() {
-    let args: Args = lesson_cli::parse_args();
-    let _universe = exercises::init(); // lets ci/check see what is printed (no MPI used)
-    let prof = LineProfiler::new();
-    let start = std::time::Instant::now();
-    let pi = pi(args.steps, &prof);
-    println!("{}", pi_line(args.steps, pi, start.elapsed().as_secs_f64()));
-    let file = "crates/exercises/solutions/01_profile.rs";
-    let stats = prof.stats();
-    println!(
-        "{}",
-        render_table(file, "pi", include_str!("profile_first_line.rs"), &stats)
-    );
-    println!("The bottleneck is line {}", bottleneck(&stats));
-}
-
-/// The line (its number in this file) with the most time: `stats` holds
-/// (line number, hits and time) for every line that was hit.
-fn bottleneck(stats: &[(u32, LineStats)]) -> u32 {
-    // The loop's lines run N times each, the others once: one of them wins.
-    stats.first().map_or(0, |&(line, _)| line)
-}
+//! A known wrong answer, `profile-first-line` of tests/mutants.toml (solutions/01_profile.rs
+//! with a few lines replaced, by build.rs). Not an exercise.
+//! Names the first line hit as the bottleneck, whatever the table says.
+#![allow(dead_code, unused_imports)]
+include!(concat!(env!("OUT_DIR"), "/mutant_profile_first_line.rs"));

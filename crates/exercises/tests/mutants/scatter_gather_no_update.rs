@@ -1,65 +1,8 @@
-//! A wrong answer the checker must catch: `scatter-gather` that gathers the
-//! scattered values without multiplying them by 10.
-//! Used by tests/both_directions.rs; not an exercise.
-
-use clap::Parser;
-use mpi::topology::SimpleCommunicator;
-use mpi::traits::*;
-
-#[derive(Parser)]
-#[command(
-    about = "Rank 0 scatters 0..size, every rank multiplies its number by 10, rank 0 gathers them"
-)]
-struct Args {}
-
-fn main() {
-    let _: Args = lesson_cli::parse_args();
-    let universe = exercises::init(); // MPI_Init; lets ci/check see what each rank prints
-    let world = universe.world();
-    let (rank, size) = (world.rank(), world.size());
-
-    // scatter needs, on the root, a list of exactly `size` elements: one per rank.
-    let list: Vec<i32> = if rank == 0 {
-        (0..size).collect()
-    } else {
-        Vec::new()
-    };
-    let x = scatter_from_rank_0(&world, &list);
-    println!("Rank {rank} received a scattered int {x}");
-
-    // Forgets to update the value before the gather.
-
-    if let Some(list2) = gather_on_rank_0(&world, x) {
-        println!("Rank {rank} collected a list {list2:?}");
-    }
-}
-
-/// Rank 0 sends element i of `list` to rank i; every rank returns the element
-/// it received. (`list` is read on rank 0 only.)
-fn scatter_from_rank_0(world: &SimpleCommunicator, list: &[i32]) -> i32 {
-    // A collective call: every rank takes part. The root gives the whole list
-    // (one element per rank, its own included), every rank gets one element.
-    let root = world.process_at_rank(0);
-    let mut x = 0;
-    if world.rank() == 0 {
-        root.scatter_into_root(list, &mut x);
-    } else {
-        root.scatter_into(&mut x);
-    }
-    x
-}
-
-/// Rank 0 collects every rank's `x` into a list in rank order: `Some(list)` on
-/// rank 0, `None` on the others.
-fn gather_on_rank_0(world: &SimpleCommunicator, x: i32) -> Option<Vec<i32>> {
-    // The mirror of scatter: the root provides room for one value per rank.
-    let root = world.process_at_rank(0);
-    if world.rank() == 0 {
-        let mut list = vec![0; world.size() as usize];
-        root.gather_into_root(&x, &mut list[..]);
-        Some(list)
-    } else {
-        root.gather_into(&x);
-        None
-    }
-}
+//! A known wrong answer, `scatter-gather-no-update` of tests/mutants.toml (solutions/12_scatter_gather.rs
+//! with a few lines replaced, by build.rs). Not an exercise.
+//! Gathers the scattered values without multiplying them by 10.
+#![allow(dead_code, unused_imports)]
+include!(concat!(
+    env!("OUT_DIR"),
+    "/mutant_scatter_gather_no_update.rs"
+));
