@@ -6,7 +6,8 @@
 //   - a JavaScript error (an uncaught exception, console.error, a browser error entry),
 //   - a picture that does not decode, or an expected picture missing from its page,
 //   - an internal link to a missing file, or to an anchor (#id) its page does not have,
-//   - an `{{#include` (or `{{#exercise`) left unexpanded on a page,
+//   - an `{{#include` (or `{{#exercise`) left unexpanded on a page, or Markdown shown as
+//     text (a heading or code fence swallowed by an HTML block),
 //   - speaker notes that show before the top bar's toggle is pressed, or not after.
 // Saves a screenshot of every page (the whole page; print.html its first screen) in the
 // screenshots folder, and one of the first page with its speaker notes shown.
@@ -137,9 +138,19 @@ function pageFacts() {
     const text = document.body ? document.body.innerText : '';
     const unexpanded = (text.match(/[^\\\n]?\{\{#(include|exercise|rustdoc_include|playground)[^\n]*/g) || [])
         .filter((m) => !m.startsWith('\\'));
+    // Markdown that reached the page as text (a heading or a fence swallowed by an HTML
+    // block that was not closed by a blank line), outside code.
+    const raw = [];
+    const main = document.querySelector('main') || document.body;
+    const walker = document.createTreeWalker(main, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        if (node.parentElement.closest('pre, code, script, style')) continue;
+        const m = node.textContent.match(/(^|\n)\s*(#{1,6} \S|```)[^\n]*/);
+        if (m) raw.push(m[0].trim());
+    }
     const notes = Array.from(document.querySelectorAll('.speaker-notes'));
     return {
-        title: document.title, ids, links, images, unexpanded,
+        title: document.title, ids, links, images, unexpanded, raw,
         notes: notes.length, notesShown: notes.filter((n) => n.offsetParent !== null).length,
         toggle: !!document.getElementById('speaker-notes-toggle'),
     };
@@ -224,6 +235,7 @@ async function main() {
             facts.set(page, f);
             for (const img of f.images) if (!img.ok) report(`picture did not load: ${img.src}`);
             for (const u of f.unexpanded) report(`left unexpanded: ${u.trim()}`);
+            for (const r of f.raw) report(`Markdown shown as text: ${r}`);
             if (f.notesShown > 0) report(`${f.notesShown} speaker notes shown before the toggle`);
             if (f.notes > 0 && !f.toggle) report('speaker notes but no toggle button');
             if (process.env.BOOK_CHECK_TIMES) console.log(`${page}: loaded at ${Date.now() - t0} ms`);

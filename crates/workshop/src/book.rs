@@ -362,7 +362,7 @@ pub fn expand_exercises(text: &str, page: &Path, repo: &Path) -> Result<String, 
              ```rust\n{INCLUDE}{blank}}}}}\n```\n\n\
              <details>\n<summary>Solution (<code>crates/exercises/solutions/{file}</code>)</summary>\n\n\
              ```rust\n{INCLUDE}{solution}}}}}\n```\n\n\
-             </details>\n",
+             </details>\n\n",
             workshop = ex.workshop.trim_end_matches('.'),
             file = ex.file,
             checks = ex.checks.trim_end_matches('.'),
