@@ -17,6 +17,13 @@
 //! untouched): per rank, time computing and in MPI, messages and bytes, the
 //! longest wait and for whom, and every message sent but never received.
 //!
+//! The library must be built against the MPI that runs the job (rsmpi's
+//! bindings are per MPI). For Open MPI: `MPICC=mpicc.openmpi
+//! CARGO_TARGET_DIR=target-openmpi cargo build --release -p mpi-trace
+//! -p mpi-basics`, then `workshop trace --lib
+//! target-openmpi/release/libmpi_trace.so -- mpirun.openmpi -n 4
+//! target-openmpi/release/sum-p2p`.
+//!
 //! # Matching sends to receives
 //!
 //! MPI keeps messages between one sender and one receiver with the same tag
