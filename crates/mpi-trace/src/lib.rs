@@ -1093,6 +1093,7 @@ pub unsafe extern "C" fn MPI_Improbe(
             // SAFETY: MPI set *flag, and *message and the status when it is true.
             if unsafe { *flag } != 0 {
                 remember(key(unsafe { &*message }), Pending::Recv(comm));
+                // SAFETY: the flag is true: MPI filled in the status.
                 t.record(unsafe { probed(Call::Improbe, start, comm, status) });
             } else {
                 let mut e = probe_event(Call::Improbe, start, comm, source, tag);
@@ -1277,7 +1278,10 @@ pub unsafe extern "C" fn MPI_Test(
                     flags: MISS,
                     ..Event::new(Call::Test, start, end)
                 });
-            } else if !unsafe { completed(t, k, Call::Test, start, end, status, false) } {
+                return;
+            }
+            // SAFETY: the flag is true: MPI filled in the status.
+            if !unsafe { completed(t, k, Call::Test, start, end, status, false) } {
                 t.record(Event::new(Call::Test, start, end));
             }
         },
@@ -1368,6 +1372,7 @@ pub unsafe extern "C" fn MPI_Testall(
                     ..Event::new(Call::Testall, start, now())
                 });
             } else {
+                // SAFETY: the flag is true: MPI filled in every status.
                 unsafe {
                     completed_many(
                         t,
@@ -1405,6 +1410,7 @@ pub unsafe extern "C" fn MPI_Waitany(
             let done = (0..count).contains(&i).then_some(i as usize);
             // The status is of request `index` only: point "statuses[i]" at it.
             let base = status.wrapping_sub(done.unwrap_or(0));
+            // SAFETY: `base + index` is the status MPI filled in for request `index`.
             unsafe { completed_many(t, Call::Waitany, start, &keys, done.into_iter(), base) }
         },
     )
@@ -1439,6 +1445,7 @@ pub unsafe extern "C" fn MPI_Testany(
                 return;
             }
             let base = status.wrapping_sub(done.unwrap_or(0));
+            // SAFETY: `base + index` is the status MPI filled in (see MPI_Waitany).
             unsafe { completed_many(t, Call::Testany, start, &keys, done.into_iter(), base) }
         },
     )
@@ -1484,7 +1491,9 @@ unsafe fn some(
             let end = now();
             t.record(Event::new(call, start, end));
             for j in 0..n as usize {
+                // SAFETY: j < outcount, so MPI set indices[j].
                 let i = unsafe { *indices.add(j) } as usize;
+                // SAFETY: index j < outcount: statuses[j] and indices[j] were set by MPI.
                 unsafe { completed(t, keys.get(i), call, start, end, statuses.add(j), true) };
             }
         },

@@ -17,6 +17,13 @@
 //! untouched): per rank, time computing and in MPI, messages and bytes, the
 //! longest wait and for whom, and every message sent but never received.
 //!
+//! The library must be built against the MPI that runs the job (rsmpi's
+//! bindings are per MPI). For Open MPI: `MPICC=mpicc.openmpi
+//! CARGO_TARGET_DIR=target-openmpi cargo build --release -p mpi-trace
+//! -p mpi-basics`, then `workshop trace --lib
+//! target-openmpi/release/libmpi_trace.so -- mpirun.openmpi -n 4
+//! target-openmpi/release/sum-p2p`.
+//!
 //! # Matching sends to receives
 //!
 //! MPI keeps messages between one sender and one receiver with the same tag
@@ -677,7 +684,8 @@ fn draw_timeline<DB: DrawingBackend>(
         .draw()
         .map_err(fail)?;
 
-    // Lane r is the band [n-1-r, n-r] of the y axis: rank 0 on top.
+    // Lane r is the band [n-1-r, n-r] of the y axis: rank 0 on top. It starts
+    // when the rank's MPI_Init returned and ends when it called MPI_Finalize.
     let lane = |r: usize| (n - 1 - r) as f64;
     let (plot_w, _) = chart.plotting_area().dim_in_pixel();
     let min_w = x_end / plot_w.max(1) as f64; // one pixel, in time units
@@ -685,7 +693,7 @@ fn draw_timeline<DB: DrawingBackend>(
         .draw_series((0..n).map(|r| {
             Rectangle::new(
                 [
-                    (0.0, lane(r) + 0.2),
+                    (ms(job.ranks[r].begin()), lane(r) + 0.2),
                     (ms(job.ranks[r].finish()), lane(r) + 0.8),
                 ],
                 LANE.filled(),
