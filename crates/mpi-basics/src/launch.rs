@@ -15,9 +15,10 @@
 //!   `ci/setup-mpi` recorded in `.mpi/choice.env`, else the implementation's own
 //!   name (`mpiexec.mpich`, `mpirun.openmpi`, falling back to `mpiexec`/`mpirun`).
 //!   - MPICH: `mpiexec -n N`; the timeout is `MPIEXEC_TIMEOUT`.
-//!   - Open MPI: `mpirun -n N --oversubscribe` (it refuses more ranks than cores
-//!     without it), `--allow-run-as-root` only when running as root (it refuses
-//!     root without it); it reads the same `MPIEXEC_TIMEOUT`.
+//!   - Open MPI: `mpirun -n N --bind-to none --oversubscribe` (it pins each rank
+//!     to one core unless told not to, and refuses more ranks than cores without
+//!     `--oversubscribe`), `--allow-run-as-root` only when running as root (it
+//!     refuses root without it); it reads the same `MPIEXEC_TIMEOUT`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -104,6 +105,10 @@ pub fn from_template(template: &str, ranks: usize) -> Result<Vec<String>, String
 pub fn default_line(mpi: Implementation, ranks: usize) -> Vec<String> {
     let mut line = vec![launcher_program(mpi), "-n".to_owned(), ranks.to_string()];
     if mpi == Implementation::OpenMpi {
+        // Open MPI pins each rank to one core by default (MPICH does not):
+        // pi-hybrid's threads would then share that core.
+        line.push("--bind-to".to_owned());
+        line.push("none".to_owned());
         line.push("--oversubscribe".to_owned());
         if running_as_root() {
             line.push("--allow-run-as-root".to_owned());
@@ -215,9 +220,12 @@ mod tests {
     }
 
     #[test]
-    fn open_mpi_gets_oversubscribe_and_mpich_gets_nothing_extra() {
+    fn open_mpi_gets_no_binding_and_oversubscribe_and_mpich_nothing_extra() {
         let ompi = default_line(Implementation::OpenMpi, 3);
-        assert_eq!(ompi[1..4], ["-n", "3", "--oversubscribe"]);
+        assert_eq!(
+            ompi[1..6],
+            ["-n", "3", "--bind-to", "none", "--oversubscribe"]
+        );
         assert_eq!(
             ompi.iter().any(|w| w == "--allow-run-as-root"),
             running_as_root()
