@@ -31,6 +31,8 @@ use regex::Regex;
 
 const START: &str = "<!-- run: ";
 const END: &str = "<!-- end run -->";
+/// Set (to 1) for the commands that `workshop notes --check` runs: they must change nothing.
+pub const CHECK_ENV: &str = "WORKSHOP_NOTES_CHECK";
 
 /// `workshop notes [--check] [FILE…]`
 #[derive(Args, Debug)]
@@ -173,8 +175,14 @@ fn default_masks() -> Vec<(Regex, String)> {
 
 impl RunBlock {
     /// Runs the command from `root` and returns the block's text (without the markers).
-    fn render(&self, root: &Path) -> Result<String, String> {
-        let output = Command::new("sh")
+    /// With `check`, the command is told so by `WORKSHOP_NOTES_CHECK=1` (so that
+    /// `workshop trace --save-png` leaves the notes' pictures as they are).
+    fn render(&self, root: &Path, check: bool) -> Result<String, String> {
+        let mut command = Command::new("sh");
+        if check {
+            command.env(CHECK_ENV, "1");
+        }
+        let output = command
             .arg("-c")
             .arg(&self.command)
             .current_dir(root)
@@ -239,7 +247,7 @@ pub fn update_file(path: &Path, root: &Path, check: bool) -> Result<Vec<Stale>, 
             .ok_or_else(|| format!("{}:{}: `{START}` without `{END}`", path.display(), i + 1))?;
         let old: String = lines[i + 1..end].concat();
         let new = block
-            .render(root)
+            .render(root, check)
             .map_err(|e| format!("{}:{}: {e}", path.display(), i + 1))?;
         if old != new {
             stale.push(Stale {

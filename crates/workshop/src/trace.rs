@@ -54,7 +54,8 @@ pub struct TraceArgs {
     /// Do not show the traced program's own output (only the summary)
     #[arg(long)]
     pub hide_output: bool,
-    /// Also save the timeline picture as FILE.png (for the notes)
+    /// Also save the timeline picture as FILE.png (for the notes; not under
+    /// `workshop notes --check`, which changes nothing)
     #[arg(long, value_name = "FILE.png")]
     pub save_png: Option<PathBuf>,
     /// The job to trace, as you would start it: mpiexec -n 4 target/release/sum-p2p
@@ -904,7 +905,8 @@ fn trace_job(args: &TraceArgs, lib: &Path, raw: &Path, trace_root: &Path) -> Res
         None => trace_root.join(if program.is_empty() { "job" } else { &program }),
     };
     write_outputs(&out, raw, &job)?;
-    if let Some(png) = &args.save_png {
+    let checking_notes = std::env::var_os(crate::notes::CHECK_ENV).is_some();
+    if let Some(png) = args.save_png.as_ref().filter(|_| !checking_notes) {
         if let Some(parent) = png.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
         }
