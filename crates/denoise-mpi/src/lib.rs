@@ -12,7 +12,7 @@ use std::fmt::Write as _;
 use std::fs;
 use std::io::{IsTerminal, Write as _};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Instant;
 
 use denoise_kernel::{DenoiseError, Flavour};
@@ -229,6 +229,30 @@ pub fn count(n: usize, noun: &str) -> String {
 /// when a signal stops it).
 pub static DONE: AtomicUsize = AtomicUsize::new(0);
 
+/// Whether photos are being denoised now (see [`PhotosInProgress`]).
+static WORKING: AtomicBool = AtomicBool::new(false);
+
+/// While it lives, photos are being denoised: a signal then stops the run with
+/// the line that says how far it got. Before the photos start and after the
+/// work is done, a signal ends the process quietly: when one rank exits with
+/// an error status, mpiexec sends SIGTERM to the ranks that are only finishing,
+/// and they have nothing to report.
+#[must_use = "the photos are in progress only while it lives"]
+pub struct PhotosInProgress(());
+
+impl PhotosInProgress {
+    pub fn start() -> Self {
+        WORKING.store(true, Ordering::SeqCst);
+        Self(())
+    }
+}
+
+impl Drop for PhotosInProgress {
+    fn drop(&mut self) {
+        WORKING.store(false, Ordering::SeqCst);
+    }
+}
+
 /// On SIGINT (Ctrl-C) or SIGTERM, stop cleanly: wait for a write in progress
 /// to finish (so no temporary file is left), say how many photos were done,
 /// and exit with status 130 or 143, as a shell reports a process killed by
@@ -253,6 +277,9 @@ pub fn exit_cleanly_on_signals(process: Option<i32>, total: Option<usize>) {
         } else {
             ("SIGTERM", 143)
         };
+        if !WORKING.load(Ordering::SeqCst) {
+            std::process::exit(status);
+        }
         let done = DONE.load(Ordering::SeqCst);
         let done = match total {
             Some(total) => format!("{done} of {}", count(total, "photo")),

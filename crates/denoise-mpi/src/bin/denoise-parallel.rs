@@ -21,8 +21,8 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 use denoise_mpi::{
-    Job, PhotoArgs, RankReport, clean_output, finish, plan, progress_bar, summary,
-    wait_for_all_ranks,
+    Job, PhotoArgs, PhotosInProgress, RankReport, clean_output, finish, plan, progress_bar,
+    summary, wait_for_all_ranks,
 };
 use indicatif::ProgressBar;
 use mpi::Tag;
@@ -89,6 +89,7 @@ fn run(args: &Args, world: &SimpleCommunicator) -> i32 {
         }
     };
 
+    let working = PhotosInProgress::start();
     let mut report = match args.schedule {
         Schedule::Static => static_schedule(world, &args.photos, &files),
         Schedule::Dynamic => dynamic_schedule(world, &args.photos, &files),
@@ -96,6 +97,7 @@ fn run(args: &Args, world: &SimpleCommunicator) -> i32 {
     report.measure_peak_memory();
     // Ranks that are done wait here for the others, asleep.
     wait_for_all_ranks(world);
+    drop(working);
 
     // Rank 0 collects what each rank did and prints the closing lines.
     let reports = gather_obj(&root, &report).expect("reports always encode");

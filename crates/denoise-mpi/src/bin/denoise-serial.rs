@@ -12,7 +12,8 @@ use std::time::Instant;
 
 use clap::Parser;
 use denoise_mpi::{
-    Job, PhotoArgs, clean_output, exit_cleanly_on_signals, finish, plan, progress_bar,
+    Job, PhotoArgs, PhotosInProgress, clean_output, exit_cleanly_on_signals, finish, plan,
+    progress_bar,
 };
 
 #[derive(Parser)]
@@ -38,9 +39,11 @@ fn main() {
         None,
         progress_bar(files.len(), "photos", args.photos.progress),
     );
+    let working = PhotosInProgress::start();
     for name in &files {
         job.denoise(name);
     }
+    drop(working);
     job.bar.finish_and_clear();
 
     println!(
