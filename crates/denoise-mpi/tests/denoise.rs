@@ -795,7 +795,13 @@ fn a_signal_mid_run_leaves_no_temporary_file_and_says_how_far_it_got() {
     assert_eq!(temporary_files(out.path()), [".mine.tmp"]);
 
     // Under mpiexec, Ctrl-C reaches every rank: each one says how far it got,
-    // all of them end, and no temporary file is left.
+    // all of them end, and no temporary file is left. (Open MPI's mpirun kills
+    // the ranks with SIGKILL right after passing the signal on, so what they
+    // say then is lost and a write may be cut: the next run removes its file.)
+    if mpi_basics::launch::Implementation::linked() == mpi_basics::launch::Implementation::OpenMpi {
+        eprintln!("Ctrl-C under mpirun skipped: Open MPI kills the ranks at once");
+        return;
+    }
     let out = TempDir::new().unwrap();
     let parallel = mpi_basics::launch::mpiexec_command(
         PARALLEL,
