@@ -27,7 +27,8 @@ fn traced(program: &str, ranks: usize, out: &Path) -> (Output, String) {
     let output = Command::new(WORKSHOP)
         .args(["trace", "--out"])
         .arg(out)
-        .args(["--", "mpiexec", "-n", &ranks.to_string()])
+        .arg("--")
+        .args(launcher(ranks))
         .arg(bin(program))
         .env("MPIEXEC_TIMEOUT", "60")
         .output()
@@ -41,10 +42,28 @@ fn traced(program: &str, ranks: usize, out: &Path) -> (Output, String) {
     (output, stdout)
 }
 
+/// The launcher's words for RANKS ranks (`mpiexec.mpich -n 4`, `mpirun.openmpi -n 4 …`).
+fn launcher(ranks: usize) -> Vec<String> {
+    mpi_basics::launch::launcher_line(ranks).expect("a launcher")
+}
+
+/// The launcher's command for RANKS ranks of `env VARS… PROGRAM`: the variables
+/// reach the program whatever the launcher forwards (Open MPI's needs `-x`).
+fn launched(ranks: usize, vars: &[(&str, &std::ffi::OsStr)], program: &str) -> Command {
+    let line = launcher(ranks);
+    let mut command = Command::new(&line[0]);
+    command.args(&line[1..]).arg("env");
+    for (name, value) in vars {
+        let mut pair = std::ffi::OsString::from(format!("{name}="));
+        pair.push(value);
+        command.arg(pair);
+    }
+    command.arg(bin(program)).env("MPIEXEC_TIMEOUT", "60");
+    command
+}
+
 fn untraced(program: &str, ranks: usize) -> Vec<u8> {
-    let output = Command::new("mpiexec")
-        .args(["-n", &ranks.to_string()])
-        .arg(bin(program))
+    let output = launched(ranks, &[], program)
         .env("MPIEXEC_TIMEOUT", "60")
         .output()
         .expect("run mpiexec");
@@ -206,17 +225,17 @@ fn an_unmatched_send_is_reported_and_the_output_is_byte_identical() {
 
 /// `mpiexec -n RANKS PROGRAM` with the library preloaded by hand, tracing into `dir`.
 fn preloaded(program: &str, ranks: usize, dir: &Path, max_events: Option<&str>) -> Output {
-    let mut command = Command::new("mpiexec");
-    command
-        .args(["-n", &ranks.to_string()])
-        .arg(bin(program))
-        .env("LD_PRELOAD", bin("libmpi_trace.so"))
-        .env("MPI_TRACE_DIR", dir)
-        .env("MPIEXEC_TIMEOUT", "60");
+    let lib = bin("libmpi_trace.so");
+    let mut vars = vec![
+        ("LD_PRELOAD", lib.as_os_str()),
+        ("MPI_TRACE_DIR", dir.as_os_str()),
+    ];
     if let Some(n) = max_events {
-        command.env("MPI_TRACE_EVENTS", n);
+        vars.push(("MPI_TRACE_EVENTS", std::ffi::OsStr::new(n)));
     }
-    let output = command.output().expect("run mpiexec");
+    let output = launched(ranks, &vars, program)
+        .output()
+        .expect("run the launcher");
     assert!(output.status.success());
     output
 }
@@ -256,15 +275,13 @@ fn clocks_aligned_by_ping_pongs_agree_with_the_shared_clock() {
     // half the fastest round trip: microseconds on an idle machine, but
     // milliseconds when ranks wait for a busy core, hence the wide bound.
     let dir = tempfile::tempdir().unwrap();
-    let output = Command::new("mpiexec")
-        .args(["-n", "3"])
-        .arg(bin("sum-p2p"))
-        .env("LD_PRELOAD", bin("libmpi_trace.so"))
-        .env("MPI_TRACE_DIR", dir.path())
-        .env("MPI_TRACE_ALIGN", "always")
-        .env("MPIEXEC_TIMEOUT", "60")
-        .output()
-        .unwrap();
+    let lib = bin("libmpi_trace.so");
+    let vars = [
+        ("LD_PRELOAD", lib.as_os_str()),
+        ("MPI_TRACE_DIR", dir.path().as_os_str()),
+        ("MPI_TRACE_ALIGN", std::ffi::OsStr::new("always")),
+    ];
+    let output = launched(3, &vars, "sum-p2p").output().unwrap();
     assert!(output.status.success());
     for r in 1..3 {
         let text = std::fs::read_to_string(dir.path().join(format!("rank-{r}.trace"))).unwrap();
