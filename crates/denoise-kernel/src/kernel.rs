@@ -9,6 +9,10 @@
 //!   inner loop, and the same channel of 8 horizontal neighbours sits in 8
 //!   consecutive doubles, ready for one SIMD load. The zeros are exactly
 //!   scikit-image's `mode='constant', cval=0` border.
+//! - **One band of rows at a time.** An output row needs only its own row and
+//!   `ext` rows above and below, so the planes hold a band of rows plus that
+//!   margin ([`Prepared::fill_band`]), not the whole image: the filter's
+//!   memory is a few megabytes whatever the photo's height.
 //! - **Spatial weights in a table.** The weight of window offset `(kr, kc)` never
 //!   changes, so it is read from `spatial[kr * win + kc]`.
 //! - **Colour weights** from a table (Skimage flavour, scikit-image's 10 000-bin
@@ -88,9 +92,14 @@ pub(crate) struct Prepared {
     /// Window size (odd) and half-size `ext = (win - 1) / 2`.
     pub win: usize,
     pub ext: usize,
-    /// One padded plane per colour channel, `(height + 2 ext)` rows of `stride`.
+    /// One padded plane per colour channel: the padded rows `base ..` (image
+    /// rows `base - ext ..`) of one band, `stride` values each.
     pub planes: Vec<Vec<f64>>,
     pub stride: usize,
+    /// The first image row of the band the planes hold.
+    pub base: usize,
+    /// Rows of the band held now (at most the planes' capacity).
+    pub band_rows: usize,
     /// `spatial[kr * win + kc]`: weight of window offset `(kr - ext, kc - ext)`.
     pub spatial: Vec<f64>,
     pub colour: ColourWeight,
@@ -103,32 +112,22 @@ pub(crate) struct Prepared {
 /// few pixels of a row reads up to 7 pixels past the image, which must be memory.
 const SPARE: usize = 8;
 
-/// Copies an interleaved image (`channels` values per pixel, the first `dims`
-/// of them colour) into `dims` zero-padded planes, subtracting `offset` from
-/// every value. Returns the planes and their row stride, or an error when
+/// Row stride of the padded planes of an image `width` pixels wide.
+pub(crate) fn plane_stride(width: usize, ext: usize) -> usize {
+    width + 2 * ext + SPARE
+}
+
+/// `dims` zero planes for bands of up to `band_rows` rows, or an error when
 /// the memory for them is not there.
-pub(crate) fn padded_planes(
-    data: &[f64],
-    (width, height, channels): (usize, usize, usize),
+pub(crate) fn band_planes(
     dims: usize,
+    stride: usize,
+    band_rows: usize,
     ext: usize,
-    offset: f64,
-) -> Result<(Vec<Vec<f64>>, usize), crate::DenoiseError> {
-    let stride = width + 2 * ext + SPARE;
-    let mut planes = Vec::with_capacity(dims);
-    for _ in 0..dims {
-        planes.push(crate::read::try_vec(stride * (height + 2 * ext), 0.0)?);
-    }
-    for (d, plane) in planes.iter_mut().enumerate() {
-        for r in 0..height {
-            let dst = &mut plane[(r + ext) * stride + ext..][..width];
-            let src = &data[r * width * channels..][..width * channels];
-            for (x, pixel) in dst.iter_mut().zip(src.chunks_exact(channels)) {
-                *x = pixel[d] - offset;
-            }
-        }
-    }
-    Ok((planes, stride))
+) -> Result<Vec<Vec<f64>>, crate::DenoiseError> {
+    (0..dims)
+        .map(|_| crate::read::try_vec(stride * (band_rows + 2 * ext), 0.0))
+        .collect()
 }
 
 /// For the Exact flavour: 1.0 for the padded columns inside the image, 0.0 for
@@ -146,6 +145,37 @@ pub(crate) fn column_mask(width: usize, ext: usize, stride: usize) -> Vec<f64> {
 }
 
 impl Prepared {
+    /// Loads the band of image rows `band` into the planes: the colour values
+    /// of `data` (interleaved, `channels` per pixel) on the 0..1 scale, minus
+    /// `offset`, with `ext` rows above and below (zeros outside the image).
+    /// The padding columns are never written, so they stay zero.
+    pub fn fill_band<S: crate::UnitSample>(
+        &mut self,
+        data: &[S],
+        channels: usize,
+        offset: f64,
+        band: Range<usize>,
+    ) {
+        let (w, h, ext, stride) = (self.width, self.height, self.ext, self.stride);
+        assert!(band.end <= h && band.len() * stride <= self.planes[0].len() - 2 * ext * stride);
+        (self.base, self.band_rows) = (band.start, band.len());
+        for (d, plane) in self.planes.iter_mut().enumerate() {
+            for i in 0..band.len() + 2 * ext {
+                let dst = &mut plane[i * stride + ext..][..w];
+                // Padded row i of the band is image row base + i - ext.
+                match (band.start + i).checked_sub(ext).filter(|&r| r < h) {
+                    Some(r) => {
+                        let src = &data[r * w * channels..][..w * channels];
+                        for (x, pixel) in dst.iter_mut().zip(src.chunks_exact(channels)) {
+                            *x = pixel[d].to_unit() - offset;
+                        }
+                    }
+                    None => dst.fill(0.0),
+                }
+            }
+        }
+    }
+
     /// Window rows `kr` to visit for output row `r`. scikit-image counts the
     /// zero rows outside the image; the Exact flavour leaves them out, so it
     /// can skip them altogether.
@@ -159,8 +189,11 @@ impl Prepared {
 
     /// Filters output rows `rows` into `out` (interleaved, `dims` values per
     /// pixel, starting at row `rows.start`) with the chosen path.
+    /// The rows must lie in the band the planes hold (checked: the SIMD
+    /// kernels' unchecked loads rely on it).
     pub fn run(&self, rows: Range<usize>, out: &mut [f64], path: SimdPath) {
-        debug_assert_eq!(out.len(), rows.len() * self.width * self.dims);
+        assert!(rows.start >= self.base && rows.end <= self.base + self.band_rows);
+        assert_eq!(out.len(), rows.len() * self.width * self.dims);
         match self.dims {
             1 => self.run_dims::<1>(rows, out, path),
             2 => self.run_dims::<2>(rows, out, path),
@@ -291,13 +324,13 @@ fn scalar_rows<const D: usize, const EXACT: bool>(
     let mask = p.column_mask.as_deref().unwrap_or(&no_mask);
     for r in rows {
         for c in (0..w).step_by(L) {
-            let centre_at = (r + p.ext) * stride + c + p.ext;
+            let centre_at = (r - p.base + p.ext) * stride + c + p.ext;
             let centre: [[f64; L]; D] =
                 std::array::from_fn(|d| std::array::from_fn(|l| p.planes[d][centre_at + l]));
             let mut total = [[0.0; L]; D];
             let mut total_weight = [0.0; L];
             for kr in p.window_rows(r) {
-                let start = (r + kr) * stride + c;
+                let start = (r - p.base + kr) * stride + c;
                 // Lanes read up to L - 1 values past the window: the padding has room.
                 let row: [&[f64]; D] =
                     std::array::from_fn(|d| &p.planes[d][start..start + win + L]);
@@ -456,18 +489,19 @@ mod x86 {
         c: usize,
     ) -> [[f64; 8]; D] {
         let (win, stride) = (p.win, p.stride);
-        let centre_at = (r + p.ext) * stride + c + p.ext;
+        let centre_at = (r - p.base + p.ext) * stride + c + p.ext;
         // SAFETY (all loads below): a block reads columns c .. c + win + 7 of
         // padded rows r .. r + win, all inside the plane because the plane has
-        // `ext` zero columns left, `ext + SPARE` right and `ext` zero rows above
-        // and below the image; the mask has `stride` entries.
+        // `ext` zero columns left, `ext + SPARE` right and `ext` rows above and
+        // below the band (`run` checks that r is in the band); the mask has
+        // `stride` entries.
         let centre: [__m512d; D] = std::array::from_fn(|d| unsafe {
             _mm512_loadu_pd(p.planes[d].as_ptr().add(centre_at))
         });
         let mut total = [_mm512_setzero_pd(); D];
         let mut total_weight = _mm512_setzero_pd();
         for kr in p.window_rows(r) {
-            let row_at = (r + kr) * stride + c;
+            let row_at = (r - p.base + kr) * stride + c;
             for kc in 0..win {
                 let at = row_at + kc;
                 let value: [__m512d; D] = std::array::from_fn(|d| unsafe {
@@ -590,7 +624,7 @@ mod x86 {
         c: usize,
     ) -> [[f64; 4]; D] {
         let (win, stride) = (p.win, p.stride);
-        let centre_at = (r + p.ext) * stride + c + p.ext;
+        let centre_at = (r - p.base + p.ext) * stride + c + p.ext;
         // SAFETY (all loads below): as in `avx512_block`, the padding keeps
         // columns c .. c + win + 3 of rows r .. r + win inside the plane.
         let centre: [__m256d; D] = std::array::from_fn(|d| unsafe {
@@ -599,7 +633,7 @@ mod x86 {
         let mut total = [_mm256_setzero_pd(); D];
         let mut total_weight = _mm256_setzero_pd();
         for kr in p.window_rows(r) {
-            let row_at = (r + kr) * stride + c;
+            let row_at = (r - p.base + kr) * stride + c;
             for kc in 0..win {
                 let at = row_at + kc;
                 let value: [__m256d; D] = std::array::from_fn(|d| unsafe {

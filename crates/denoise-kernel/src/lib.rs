@@ -98,6 +98,7 @@ pub mod read;
 
 use std::fmt;
 use std::io::Write;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -486,22 +487,89 @@ impl FloatImage {
     /// The bytes go to a temporary file in the same folder, which is then
     /// renamed: a reader never sees a half-written file, even if we crash.
     pub fn save(&self, path: &Path) -> Result<(), DenoiseError> {
-        let bytes = match OutputFormat::of(path)? {
-            OutputFormat::F64le => self.to_f64le(),
-            OutputFormat::Png => encode(&self.to_dynamic(), image::ImageFormat::Png)
-                .map_err(|e| write_error(path, e))?,
-            OutputFormat::Jpeg => {
-                encode_jpeg(&self.to_dynamic(), 90).map_err(|e| write_error(path, e))?
-            }
-        };
-        write_atomic(path, &bytes)
+        match OutputFormat::of(path)? {
+            OutputFormat::F64le => write_atomic_with(path, |file| {
+                self.data
+                    .iter()
+                    .try_for_each(|v| file.write_all(&v.to_le_bytes()))
+                    .map_err(|e| e.to_string())
+            }),
+            _ => save_photo(&self.to_dynamic(), path),
+        }
     }
 }
 
-fn encode(image: &DynamicImage, format: image::ImageFormat) -> Result<Vec<u8>, image::ImageError> {
-    let mut bytes = std::io::Cursor::new(Vec::new());
-    image.write_to(&mut bytes, format)?;
-    Ok(bytes.into_inner())
+/// Writes a photo by `path`'s extension: `.png` (8 or 16 bits, as the
+/// photo has them), `.jpg`/`.jpeg` (quality 90; 8 bits, alpha dropped) or
+/// `.f64le` (its samples on the 0..1 scale, float64). The encoder writes
+/// straight into the temporary file of [`write_atomic_with`], so no encoded
+/// copy of the photo is ever held in memory.
+pub fn save_photo(image: &DynamicImage, path: &Path) -> Result<(), DenoiseError> {
+    match OutputFormat::of(path)? {
+        OutputFormat::Png => write_atomic_with(path, |file| write_png(image, file)),
+        OutputFormat::Jpeg => write_atomic_with(path, |file| {
+            write_jpeg(image, 90, file).map_err(|e| e.to_string())
+        }),
+        OutputFormat::F64le => FloatImage::from_dynamic(image).save(path),
+    }
+}
+
+/// PNG through the png crate's stream writer: the rows are filtered and
+/// compressed as they are written, 16-bit samples turned big-endian (as
+/// PNG stores them) one row at a time.
+fn write_png(image: &DynamicImage, file: &mut dyn Write) -> Result<(), String> {
+    use image::ColorType as C;
+    let (colour, bits) = match image.color() {
+        C::L8 => (png::ColorType::Grayscale, png::BitDepth::Eight),
+        C::La8 => (png::ColorType::GrayscaleAlpha, png::BitDepth::Eight),
+        C::Rgb8 => (png::ColorType::Rgb, png::BitDepth::Eight),
+        C::Rgba8 => (png::ColorType::Rgba, png::BitDepth::Eight),
+        C::L16 => (png::ColorType::Grayscale, png::BitDepth::Sixteen),
+        C::La16 => (png::ColorType::GrayscaleAlpha, png::BitDepth::Sixteen),
+        C::Rgb16 => (png::ColorType::Rgb, png::BitDepth::Sixteen),
+        C::Rgba16 => (png::ColorType::Rgba, png::BitDepth::Sixteen),
+        _ => return save_png_converted(image, file),
+    };
+    let mut encoder = png::Encoder::new(file, image.width(), image.height());
+    encoder.set_color(colour);
+    encoder.set_depth(bits);
+    let text = |e: png::EncodingError| e.to_string();
+    let mut writer = encoder.write_header().map_err(text)?;
+    let mut stream = writer.stream_writer().map_err(text)?;
+    let io = |e: std::io::Error| e.to_string();
+    match image {
+        DynamicImage::ImageLuma16(_)
+        | DynamicImage::ImageLumaA16(_)
+        | DynamicImage::ImageRgb16(_)
+        | DynamicImage::ImageRgba16(_) => {
+            let row_samples = image.width() as usize * usize::from(image.color().channel_count());
+            let samples: &[u16] = match image {
+                DynamicImage::ImageLuma16(i) => i.as_raw(),
+                DynamicImage::ImageLumaA16(i) => i.as_raw(),
+                DynamicImage::ImageRgb16(i) => i.as_raw(),
+                DynamicImage::ImageRgba16(i) => i.as_raw(),
+                _ => unreachable!("matched above"),
+            };
+            let mut row = Vec::with_capacity(2 * row_samples);
+            for samples in samples.chunks(row_samples.max(1)) {
+                row.clear();
+                row.extend(samples.iter().flat_map(|v| v.to_be_bytes()));
+                stream.write_all(&row).map_err(io)?;
+            }
+        }
+        _ => stream.write_all(image.as_bytes()).map_err(io)?,
+    }
+    stream.finish().map_err(text)
+}
+
+/// A float photo (never decoded from a file here) as 8-bit PNG.
+fn save_png_converted(image: &DynamicImage, file: &mut dyn Write) -> Result<(), String> {
+    let converted = if image.color().has_alpha() {
+        DynamicImage::ImageRgba8(image.to_rgba8())
+    } else {
+        DynamicImage::ImageRgb8(image.to_rgb8())
+    };
+    write_png(&converted, file)
 }
 
 /// `from_u8` / `from_u16` with the float64 buffer reserved by `try_reserve`.
@@ -535,13 +603,23 @@ fn buffer<P: Pixel>(w: u32, h: u32, samples: Vec<P::Subpixel>) -> ImageBuffer<P,
 /// samples are cut to 8 bits, alpha is dropped).
 pub fn encode_jpeg(image: &DynamicImage, quality: u8) -> Result<Vec<u8>, image::ImageError> {
     let mut bytes = Vec::new();
-    let encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, quality);
-    match image {
-        DynamicImage::ImageLuma8(i) => i.write_with_encoder(encoder)?,
-        i if i.color().channel_count() <= 2 => i.to_luma8().write_with_encoder(encoder)?,
-        i => i.to_rgb8().write_with_encoder(encoder)?,
-    }
+    write_jpeg(image, quality, &mut bytes)?;
     Ok(bytes)
+}
+
+/// [`encode_jpeg`], written to `out` as it is encoded.
+pub fn write_jpeg(
+    image: &DynamicImage,
+    quality: u8,
+    out: &mut dyn Write,
+) -> Result<(), image::ImageError> {
+    let encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(out, quality);
+    match image {
+        DynamicImage::ImageLuma8(i) => i.write_with_encoder(encoder),
+        DynamicImage::ImageRgb8(i) => i.write_with_encoder(encoder),
+        i if i.color().channel_count() <= 2 => i.to_luma8().write_with_encoder(encoder),
+        i => i.to_rgb8().write_with_encoder(encoder),
+    }
 }
 
 /// The prefix and suffix of our temporary files: `.denoise-XXXXXX.tmp`
@@ -600,6 +678,18 @@ pub fn check_writable(path: &Path) -> Result<OutputFormat, DenoiseError> {
 /// then renames it to `path`: the file appears whole or not at all. An
 /// existing `path` is replaced in one step.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), DenoiseError> {
+    write_atomic_with(path, |file| {
+        file.write_all(bytes).map_err(|e| e.to_string())
+    })
+}
+
+/// [`write_atomic`] for bytes made as they are written: `write` writes them
+/// into the (buffered) temporary file; if it fails, the file is removed and
+/// `path` is left as it was.
+pub fn write_atomic_with(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> Result<(), String>,
+) -> Result<(), DenoiseError> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -618,7 +708,10 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), DenoiseError> {
             format!("cannot create a file in {}: {e}", dir.display()),
         )
     })?;
-    tmp.write_all(bytes).map_err(|e| write_error(path, e))?;
+    let mut buffered = std::io::BufWriter::with_capacity(1 << 16, tmp.as_file_mut());
+    write(&mut buffered).map_err(|e| write_error(path, e))?;
+    buffered.flush().map_err(|e| write_error(path, e))?;
+    drop(buffered);
     tmp.persist(path).map_err(|e| write_error(path, e.error))?;
     Ok(())
 }
@@ -721,6 +814,50 @@ pub fn bilateral_owned(
     filter_owned(image, params, SimdPath::best(), false)
 }
 
+/// Filters a decoded photo in its own samples, the programs' path: an 8-bit
+/// photo stays 8-bit (each result rounded as scikit-image's `img_as_ubyte`
+/// rounds the float result), a 16-bit one 16-bit, alpha is left as it is.
+/// The same pixels as [`bilateral_image`] followed by
+/// [`FloatImage::to_dynamic`], without a float64 copy of the photo: the
+/// memory needed beyond the photo is one band of rows (a few MB).
+pub fn bilateral_photo(
+    image: &mut DynamicImage,
+    params: &BilateralParams,
+) -> Result<(), DenoiseError> {
+    match image {
+        DynamicImage::ImageLuma8(i) => filter_photo(i, params),
+        DynamicImage::ImageLumaA8(i) => filter_photo(i, params),
+        DynamicImage::ImageRgb8(i) => filter_photo(i, params),
+        DynamicImage::ImageRgba8(i) => filter_photo(i, params),
+        DynamicImage::ImageLuma16(i) => filter_photo(i, params),
+        DynamicImage::ImageLumaA16(i) => filter_photo(i, params),
+        DynamicImage::ImageRgb16(i) => filter_photo(i, params),
+        DynamicImage::ImageRgba16(i) => filter_photo(i, params),
+        // Float samples (not from a PNG or JPEG file): filtered as float64.
+        other => {
+            let filtered = bilateral_owned(FloatImage::from_dynamic(other), params)?;
+            *other = filtered.to_dynamic();
+            Ok(())
+        }
+    }
+}
+
+fn filter_photo<P: Pixel>(
+    image: &mut ImageBuffer<P, Vec<P::Subpixel>>,
+    params: &BilateralParams,
+) -> Result<(), DenoiseError>
+where
+    P::Subpixel: UnitSample,
+{
+    let shape = (
+        image.width() as usize,
+        image.height() as usize,
+        P::CHANNEL_COUNT as usize,
+        P::HAS_ALPHA,
+    );
+    filter_in_place(image, shape, params, SimdPath::best(), false, usize::MAX)
+}
+
 fn filter(
     image: &FloatImage,
     params: &BilateralParams,
@@ -735,32 +872,106 @@ fn filter(
     filter_owned(copy, params, path, parallel)
 }
 
-/// The filter, writing into `image`'s own buffer: once the padded planes are
-/// made, the input values are no longer read (only alpha, which stays put).
+/// The filter on a float64 image, written into the image's own buffer.
 fn filter_owned(
     mut image: FloatImage,
     params: &BilateralParams,
     path: SimdPath,
     parallel: bool,
 ) -> Result<FloatImage, DenoiseError> {
-    params.check()?;
     image.check()?;
-    let (w, h, channels, dims) = (
-        image.width,
-        image.height,
-        image.channels,
-        image.colour_channels(),
-    );
-    let colour_values = || {
-        image
-            .data
-            .chunks_exact(channels)
-            .flat_map(|p| &p[..dims])
-            .copied()
+    let shape = (image.width, image.height, image.channels, image.has_alpha);
+    filter_in_place(&mut image.data, shape, params, path, parallel, usize::MAX)?;
+    Ok(image)
+}
+
+/// A sample the filter reads and writes in place: it works on scikit-image's
+/// 0..1 float scale (`img_as_float`) and stores its results back the way
+/// `img_as_ubyte` / `img_as_uint` do, so an 8-bit photo is filtered in its
+/// own 8-bit buffer, with no float64 copy of the whole image.
+pub trait UnitSample: Copy + Send + Sync {
+    /// The value on the 0..1 scale.
+    fn to_unit(self) -> f64;
+    /// A result stored back: rounded to the nearest sample (ties to even), clipped.
+    fn from_unit(v: f64) -> Self;
+}
+
+impl UnitSample for u8 {
+    /// `byte * (1/255)`, not `byte / 255`: the two differ in the last bit for
+    /// 24 byte values, and scikit-image multiplies.
+    fn to_unit(self) -> f64 {
+        f64::from(self) * (1.0 / 255.0)
+    }
+    fn from_unit(v: f64) -> u8 {
+        (v * 255.0).round_ties_even().clamp(0.0, 255.0) as u8
+    }
+}
+
+impl UnitSample for u16 {
+    fn to_unit(self) -> f64 {
+        f64::from(self) * (1.0 / 65535.0)
+    }
+    fn from_unit(v: f64) -> u16 {
+        (v * 65535.0).round_ties_even().clamp(0.0, 65535.0) as u16
+    }
+}
+
+impl UnitSample for f64 {
+    fn to_unit(self) -> f64 {
+        self
+    }
+    fn from_unit(v: f64) -> f64 {
+        v
+    }
+}
+
+/// Bytes of padded planes a band may take: a band's rows are chosen to fit
+/// (16 MiB is a few hundred rows of a 4000-pixel RGB photo; the copies of the
+/// `2 ext` margin rows each band adds are then a few percent of the work).
+const BAND_PLANE_BYTES: usize = 16 << 20;
+
+/// Rows per band for planes of row `stride` and `dims` colour channels: what
+/// fits [`BAND_PLANE_BYTES`], at least 16 and at least `ext` (see
+/// [`filter_in_place`]), at most the image's height. `at_most` lowers it (the tests use it to cut small images into many bands).
+fn band_rows(stride: usize, height: usize, dims: usize, ext: usize, at_most: usize) -> usize {
+    let fit = (BAND_PLANE_BYTES / (8 * dims * stride)).saturating_sub(2 * ext);
+    fit.max(16).min(at_most).max(ext).min(height).max(1)
+}
+
+/// The filter, in place: the colour channels of `data` (interleaved, `width ×
+/// height × channels`, the last channel alpha if `has_alpha`) are replaced by
+/// their filtered values; alpha is left as it is.
+///
+/// The image is filtered one band of rows at a time. A band's planes are
+/// loaded with its rows and `ext` rows on each side; its results wait in a
+/// small buffer and are stored only after the *next* band has been loaded,
+/// because that band still reads the last `ext` rows of this one. A band of
+/// at least `ext` rows is what makes this enough: no band ever reads a row
+/// two bands back. Memory: the samples, one band's planes and its results.
+fn filter_in_place<S: UnitSample>(
+    data: &mut [S],
+    (w, h, channels, has_alpha): (usize, usize, usize, bool),
+    params: &BilateralParams,
+    path: SimdPath,
+    parallel: bool,
+    max_band_rows: usize,
+) -> Result<(), DenoiseError> {
+    params.check()?;
+    let dims = channels.saturating_sub(has_alpha as usize);
+    if !(1..=4).contains(&dims) || data.len() != w * h * channels {
+        return Err(DenoiseError::Image(format!(
+            "{} samples do not make a {w}×{h} image of {dims} colour channels",
+            data.len()
+        )));
+    }
+    let values = || {
+        data.chunks_exact(channels)
+            .flat_map(move |p| &p[..dims])
+            .map(|v| v.to_unit())
     };
     // One pass for the checks and the range (the filter needs max - min).
     let (mut min, mut max) = (f64::INFINITY, f64::NEG_INFINITY);
-    for v in colour_values() {
+    for v in values() {
         if !v.is_finite() {
             return Err(DenoiseError::Image(
                 "the image contains NaN or infinite values".into(),
@@ -771,11 +982,11 @@ fn filter_owned(
     }
     // Nothing to smooth (and scikit-image returns the input as it is).
     if w * h == 0 || min == max {
-        return Ok(image);
+        return Ok(());
     }
     let sigma_color = params
         .sigma_color
-        .unwrap_or_else(|| std_dev(colour_values(), w * h * dims));
+        .unwrap_or_else(|| std_dev(values(), w * h * dims));
     let win = params.window();
     let ext = (win - 1) / 2;
 
@@ -812,63 +1023,59 @@ fn filter_owned(
             )
         }
     };
-    let (planes, stride) = kernel::padded_planes(&image.data, (w, h, channels), dims, ext, offset)?;
-    let column_mask = leave_out_border.then(|| kernel::column_mask(w, ext, stride));
-    let prepared = Prepared {
+    let stride = kernel::plane_stride(w, ext);
+    let rows = band_rows(stride, h, dims, ext, max_band_rows);
+    let mut prepared = Prepared {
         width: w,
         height: h,
         dims,
         win,
         ext,
-        planes,
+        planes: kernel::band_planes(dims, stride, rows, ext)?,
         stride,
+        base: 0,
+        band_rows: 0,
         spatial,
         colour,
-        column_mask,
+        column_mask: leave_out_border.then(|| kernel::column_mask(w, ext, stride)),
     };
+    let mut results = read::try_vec(rows * w * dims, 0.0)?;
 
-    // Without alpha the result has the input's layout: write it in place.
-    // With alpha, filter into a buffer of the colour channels and copy back.
-    let in_place = channels == dims;
-    let mut filtered = if in_place {
-        Vec::new()
-    } else {
-        read::try_vec(w * h * dims, 0.0)?
-    };
-    let out: &mut [f64] = if in_place {
-        &mut image.data
-    } else {
-        &mut filtered
-    };
-    if parallel {
-        out.par_chunks_mut(BAND_ROWS * w * dims)
-            .enumerate()
-            .for_each(|(band, out)| {
-                let first = band * BAND_ROWS;
-                prepared.run(first..first + out.len() / (w * dims), out, path);
-            });
-    } else {
-        prepared.run(0..h, out, path);
-    }
-    drop(prepared);
-
-    // The filtered colour channels, shifted back, beside the untouched alpha.
-    if in_place {
-        if offset != 0.0 {
-            image.data.iter_mut().for_each(|v| *v += offset);
-        }
-    } else {
-        for (pixel, colour) in image
-            .data
-            .chunks_exact_mut(channels)
-            .zip(filtered.chunks_exact(dims))
-        {
+    // The results of rows `done`, shifted back, stored beside the untouched alpha.
+    let store = |data: &mut [S], results: &[f64], done: Range<usize>| {
+        let pixels =
+            data[done.start * w * channels..done.end * w * channels].chunks_exact_mut(channels);
+        for (pixel, colour) in pixels.zip(results.chunks_exact(dims)) {
             for (o, &v) in pixel.iter_mut().zip(colour) {
-                *o = if offset != 0.0 { v + offset } else { v };
+                *o = S::from_unit(if offset != 0.0 { v + offset } else { v });
             }
         }
+    };
+    let mut waiting: Option<Range<usize>> = None;
+    for start in (0..h).step_by(rows) {
+        let band = start..(start + rows).min(h);
+        prepared.fill_band(data, channels, offset, band.clone());
+        if let Some(done) = waiting.take() {
+            store(data, &results, done);
+        }
+        let out = &mut results[..band.len() * w * dims];
+        if parallel {
+            let prepared = &prepared;
+            out.par_chunks_mut(BAND_ROWS * w * dims)
+                .enumerate()
+                .for_each(|(i, out)| {
+                    let first = band.start + i * BAND_ROWS;
+                    prepared.run(first..first + out.len() / (w * dims), out, path);
+                });
+        } else {
+            prepared.run(band.clone(), out, path);
+        }
+        waiting = Some(band);
     }
-    Ok(image)
+    if let Some(done) = waiting {
+        store(data, &results, done);
+    }
+    Ok(())
 }
 
 /// Population standard deviation (numpy's `std`), two passes.
@@ -990,7 +1197,27 @@ pub fn denoise_file(
     flavour: Flavour,
     max_pixels: u64,
 ) -> Result<Denoised, DenoiseError> {
-    OutputFormat::of(output)?;
+    denoise_file_with(
+        input,
+        output,
+        &BilateralParams::workshop(flavour),
+        max_pixels,
+    )
+}
+
+/// [`denoise_file`] with any parameters (the `bilateral` program's path).
+/// A photo is filtered in its own 8- or 16-bit samples ([`bilateral_photo`]);
+/// only a `.f64le` output, the raw float64 result, needs the float64 copy.
+/// Errors: [`DenoiseError::File`] when the input cannot be read,
+/// [`DenoiseError::Write`] for the output, [`DenoiseError::Image`] when
+/// filtering fails (out of memory); each names its file.
+pub fn denoise_file_with(
+    input: &Path,
+    output: &Path,
+    params: &BilateralParams,
+    max_pixels: u64,
+) -> Result<Denoised, DenoiseError> {
+    let format = OutputFormat::of(output)?;
     if input == output || same_file(input, output) {
         return Err(write_error(
             output,
@@ -1000,16 +1227,43 @@ pub fn denoise_file(
             ),
         ));
     }
-    let image = FloatImage::open_limited(input, max_pixels)?;
+    let filter_error = |e| DenoiseError::Image(format!("{}: {e}", input.display()));
+    if format == OutputFormat::F64le {
+        // The raw float64 result: filtered as float64 (8 bytes a value).
+        let image = FloatImage::open_limited(input, max_pixels)?;
+        let start = Instant::now();
+        let denoised = bilateral_owned(image, params).map_err(filter_error)?;
+        let filter_time = start.elapsed();
+        denoised.save(output)?;
+        return Ok(Denoised {
+            filter_time,
+            cut_to_8_bits: false,
+        });
+    }
+    let mut photo = open_photo(input, max_pixels)?;
     let start = Instant::now();
-    let denoised = bilateral_owned(image, &BilateralParams::workshop(flavour))
-        .map_err(|e| file_error(input, e))?;
+    bilateral_photo(&mut photo, params).map_err(filter_error)?;
     let filter_time = start.elapsed();
-    denoised.save(output)?;
+    save_photo(&photo, output)?;
     Ok(Denoised {
         filter_time,
-        cut_to_8_bits: cuts_to_8_bits(&denoised, output),
+        cut_to_8_bits: cuts_to_8_bits(bits_of(&photo), output),
     })
+}
+
+/// Reads a PNG or JPEG photo of at most `max_pixels` pixels, strictly (see
+/// [`read`]): 8 or 16 bits per sample, gray or RGB, with or without alpha.
+pub fn open_photo(path: &Path, max_pixels: u64) -> Result<DynamicImage, DenoiseError> {
+    read::decode_file(path, max_pixels)
+}
+
+/// Bits per sample of a photo: 16 for 16-bit and float images, else 8.
+pub fn bits_of(image: &DynamicImage) -> u8 {
+    if image.color().bytes_per_pixel() > image.color().channel_count() {
+        16
+    } else {
+        8
+    }
 }
 
 /// What [`denoise_file`] did.
@@ -1021,15 +1275,99 @@ pub struct Denoised {
     pub cut_to_8_bits: bool,
 }
 
-/// Whether saving `image` to `output` loses precision: a 16-bit image
+/// Whether saving an image of `bits` per sample to `output` loses precision: a 16-bit image
 /// written as JPEG, which holds 8 bits per sample.
-pub fn cuts_to_8_bits(image: &FloatImage, output: &Path) -> bool {
-    image.bits > 8 && matches!(OutputFormat::of(output), Ok(OutputFormat::Jpeg))
+pub fn cuts_to_8_bits(bits: u8, output: &Path) -> bool {
+    bits > 8 && matches!(OutputFormat::of(output), Ok(OutputFormat::Jpeg))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A test image: smooth gradients plus a hash as noise, some values
+    /// negative when `shift` (scikit-image's offset then applies).
+    fn test_values(n: usize, shift: bool) -> Vec<f64> {
+        (0..n)
+            .map(|i| {
+                let noise =
+                    ((i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40) as f64 / 16_777_216.0;
+                0.5 * noise + (i % 97) as f64 / 194.0 - if shift { 0.4 } else { 0.0 }
+            })
+            .collect()
+    }
+
+    /// Bands of as few rows as allowed give the same bits as one band, for
+    /// every kernel path, both flavours, with alpha, with an offset, and for
+    /// 8-bit samples filtered in place.
+    #[test]
+    fn bands_give_the_same_bits_as_one_band() {
+        let (w, h) = (29, 83);
+        for (sigma_spatial, channels, has_alpha, shift) in [
+            (3.0, 3, false, false), // ext 9: bands of 16 rows
+            (7.0, 4, true, true),   // ext 21: bands of 21 rows, alpha, offset
+            (1.0, 1, false, false), // ext 3
+        ] {
+            for flavour in [Flavour::Skimage, Flavour::Exact] {
+                let params = BilateralParams {
+                    sigma_color: Some(0.1),
+                    sigma_spatial,
+                    flavour,
+                    ..BilateralParams::default()
+                };
+                let input = test_values(w * h * channels, shift);
+                let shape = (w, h, channels, has_alpha);
+                for path in SimdPath::available() {
+                    for parallel in [false, true] {
+                        let mut whole = input.clone();
+                        filter_in_place(&mut whole, shape, &params, path, parallel, usize::MAX)
+                            .unwrap();
+                        let mut banded = input.clone();
+                        filter_in_place(&mut banded, shape, &params, path, parallel, 1).unwrap();
+                        assert!(whole != input, "the filter changed nothing");
+                        let same = whole
+                            .iter()
+                            .zip(&banded)
+                            .all(|(a, b)| a.to_bits() == b.to_bits());
+                        assert!(
+                            same,
+                            "{flavour:?} {path:?} σs={sigma_spatial} parallel={parallel}"
+                        );
+                    }
+                }
+                if shift {
+                    continue;
+                }
+                // 8-bit samples, in place: the float result, rounded as img_as_ubyte.
+                let bytes: Vec<u8> = input.iter().map(|&v| u8::from_unit(v)).collect();
+                let mut floats: Vec<f64> = bytes.iter().map(|&b| b.to_unit()).collect();
+                filter_in_place(
+                    &mut floats,
+                    shape,
+                    &params,
+                    SimdPath::best(),
+                    false,
+                    usize::MAX,
+                )
+                .unwrap();
+                let mut in_place = bytes.clone();
+                filter_in_place(&mut in_place, shape, &params, SimdPath::best(), false, 1).unwrap();
+                let rounded: Vec<u8> = floats
+                    .iter()
+                    .zip(&bytes)
+                    .enumerate()
+                    .map(|(i, (&v, &b))| {
+                        if has_alpha && i % channels == channels - 1 {
+                            b
+                        } else {
+                            u8::from_unit(v)
+                        }
+                    })
+                    .collect();
+                assert_eq!(in_place, rounded, "{flavour:?} σs={sigma_spatial}");
+            }
+        }
+    }
 
     #[test]
     fn stale_temporary_files_are_only_ours() {

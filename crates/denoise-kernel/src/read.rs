@@ -10,7 +10,7 @@
 //!    zune-jpeg in strict mode (the image crate turns strict mode off, and
 //!    then a cut or damaged file decodes to grey blocks without a word).
 
-use std::io::Cursor;
+use std::io::{BufRead, BufReader, Read, Seek};
 use std::path::Path;
 
 use image::{DynamicImage, ImageBuffer, ImageDecoder, ImageFormat};
@@ -22,13 +22,19 @@ use crate::jpeg_check::{JpegProblem, check_jpeg};
 use crate::{DenoiseError, file_error};
 
 /// About how many bytes the whole pipeline (decode, filter, encode) needs for
-/// one value of a photo with samples of `sample_bytes` bytes: two float64
-/// copies (the image, filtered in place, and its padded planes), plus the
-/// file's bytes, the decoded samples and the result's encoding. Measured
-/// with `scripts/peak_memory.sh`: 49 bytes per 8-bit RGB pixel (this says 54).
+/// one value of a photo with samples of `sample_bytes` bytes: the file's
+/// bytes (at most about the decoded size) and the decoded samples, which are
+/// filtered in place; the filter's bands and the encoder add a constant
+/// [`PIPELINE_BYTES`]. Measured with `scripts/peak_memory.sh`: 6.3 bytes per
+/// 8-bit RGB pixel on a 4000×3000 photo (this says 6 + 2.8). A `.f64le`
+/// output needs the float64 copy as well, 8 bytes a value more.
 pub fn bytes_per_value(sample_bytes: u64) -> u64 {
-    2 * 8 + 2 * sample_bytes
+    2 * sample_bytes
 }
+
+/// What the pipeline needs whatever the photo's size: one band of padded
+/// planes and its results (see the filter), the encoder's buffers.
+pub const PIPELINE_BYTES: u64 = 34 << 20;
 
 /// Bytes needed to denoise a `width × height` photo of `channels` samples of
 /// `sample_bytes` bytes each (see [`bytes_per_value`]).
@@ -36,6 +42,7 @@ pub fn bytes_needed(width: u64, height: u64, channels: u64, sample_bytes: u64) -
     (width * height)
         .saturating_mul(channels)
         .saturating_mul(bytes_per_value(sample_bytes))
+        .saturating_add(PIPELINE_BYTES)
 }
 
 /// The default `--max-pixels`: the largest 8-bit RGB photo whose filtering
@@ -47,7 +54,7 @@ pub fn default_max_pixels() -> u64 {
         line.split_whitespace().nth(1)?.parse::<u64>().ok()
     });
     match total {
-        Some(kib) => kib * 1024 / 2 / bytes_needed(1, 1, 3, 1),
+        Some(kib) => (kib * 1024 / 2).saturating_sub(PIPELINE_BYTES) / bytes_per_value(1) / 3,
         None => 100_000_000,
     }
 }
@@ -78,12 +85,26 @@ fn gigabytes(bytes: u64) -> String {
 }
 
 /// Reads and decodes the image file at `path` (see the module docs).
+///
+/// A PNG is decoded as it is read from the file (its compressed bytes are
+/// about as large as the image itself, so holding them too would double the
+/// memory); a JPEG, a tenth of that, is read whole first.
 pub(crate) fn decode_file(path: &Path, max_pixels: u64) -> Result<DynamicImage, DenoiseError> {
-    let bytes = read_bytes(path)?;
+    let io = |e| io_error(path, e);
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    let mut start = Vec::with_capacity(16);
+    (&mut file).take(16).read_to_end(&mut start).map_err(io)?;
     let fail = |m: String| file_error(path, m);
-    match image::guess_format(&bytes) {
-        Ok(ImageFormat::Jpeg) => decode_jpeg(&bytes, max_pixels).map_err(fail),
-        Ok(ImageFormat::Png) => decode_png(&bytes, max_pixels).map_err(fail),
+    match image::guess_format(&start) {
+        Ok(ImageFormat::Png) => {
+            file.rewind().map_err(io)?;
+            decode_png(BufReader::new(file), max_pixels).map_err(fail)
+        }
+        Ok(ImageFormat::Jpeg) => {
+            let mut bytes = start;
+            file.read_to_end(&mut bytes).map_err(io)?;
+            decode_jpeg(&bytes, max_pixels).map_err(fail)
+        }
         Ok(other) => Err(fail(format!(
             "a {} image, not a JPEG or PNG; convert it first",
             other
@@ -92,10 +113,10 @@ pub(crate) fn decode_file(path: &Path, max_pixels: u64) -> Result<DynamicImage, 
                 .unwrap_or(&"?")
                 .to_uppercase()
         ))),
-        Err(_) if bytes.is_empty() => Err(fail("empty file (0 bytes), not a photo".into())),
+        Err(_) if start.is_empty() => Err(fail("empty file (0 bytes), not a photo".into())),
         Err(_) => Err(fail(format!(
             "not a JPEG or PNG image (it starts with {})",
-            bytes
+            start
                 .iter()
                 .take(8)
                 .map(|b| format!("{b:02x}"))
@@ -105,20 +126,18 @@ pub(crate) fn decode_file(path: &Path, max_pixels: u64) -> Result<DynamicImage, 
     }
 }
 
-/// The file's bytes; a broken or looping symbolic link says so.
-fn read_bytes(path: &Path) -> Result<Vec<u8>, DenoiseError> {
-    std::fs::read(path).map_err(|e| {
-        let link = std::fs::symlink_metadata(path).is_ok_and(|m| m.is_symlink());
-        let message = match (link, e.raw_os_error()) {
-            (true, Some(40)) => "symbolic link loop (ELOOP)".to_owned(),
-            (true, _) if e.kind() == std::io::ErrorKind::NotFound => {
-                let target = std::fs::read_link(path).unwrap_or_default();
-                format!("broken symbolic link: {} does not exist", target.display())
-            }
-            _ => e.to_string(),
-        };
-        file_error(path, message)
-    })
+/// An error opening or reading `path`; a broken or looping symbolic link says so.
+fn io_error(path: &Path, e: std::io::Error) -> DenoiseError {
+    let link = std::fs::symlink_metadata(path).is_ok_and(|m| m.is_symlink());
+    let message = match (link, e.raw_os_error()) {
+        (true, Some(40)) => "symbolic link loop (ELOOP)".to_owned(),
+        (true, _) if e.kind() == std::io::ErrorKind::NotFound => {
+            let target = std::fs::read_link(path).unwrap_or_default();
+            format!("broken symbolic link: {} does not exist", target.display())
+        }
+        _ => e.to_string(),
+    };
+    file_error(path, message)
 }
 
 /// Refuses a photo larger than the limit, naming its size and memory need.
@@ -179,8 +198,8 @@ fn jpeg_error(e: zune_jpeg::errors::DecodeErrors) -> String {
     }
 }
 
-fn decode_png(bytes: &[u8], max_pixels: u64) -> Result<DynamicImage, String> {
-    let decoder = image::codecs::png::PngDecoder::new(Cursor::new(bytes)).map_err(png_error)?;
+fn decode_png(file: impl BufRead + Seek, max_pixels: u64) -> Result<DynamicImage, String> {
+    let decoder = image::codecs::png::PngDecoder::new(file).map_err(png_error)?;
     let (w, h) = decoder.dimensions();
     let colour = decoder.color_type();
     let channels = u64::from(colour.channel_count());
@@ -192,29 +211,31 @@ fn decode_png(bytes: &[u8], max_pixels: u64) -> Result<DynamicImage, String> {
         sample_bytes,
         max_pixels,
     )?;
-    let mut buffer = try_vec(decoder.total_bytes() as usize, 0u8).map_err(|e| e.to_string())?;
-    decoder.read_image(&mut buffer).map_err(png_error)?;
     use image::ColorType as C;
-    let image = match colour {
-        C::L8 => ImageBuffer::from_raw(w, h, buffer).map(DynamicImage::ImageLuma8),
-        C::La8 => ImageBuffer::from_raw(w, h, buffer).map(DynamicImage::ImageLumaA8),
-        C::Rgb8 => ImageBuffer::from_raw(w, h, buffer).map(DynamicImage::ImageRgb8),
-        C::Rgba8 => ImageBuffer::from_raw(w, h, buffer).map(DynamicImage::ImageRgba8),
-        C::L16 | C::La16 | C::Rgb16 | C::Rgba16 => {
-            // read_image gives native-endian u16 samples.
-            let samples: Vec<u16> = buffer
-                .chunks_exact(2)
-                .map(|b| u16::from_ne_bytes([b[0], b[1]]))
-                .collect();
-            drop(buffer);
-            match colour {
-                C::L16 => ImageBuffer::from_raw(w, h, samples).map(DynamicImage::ImageLuma16),
-                C::La16 => ImageBuffer::from_raw(w, h, samples).map(DynamicImage::ImageLumaA16),
-                C::Rgb16 => ImageBuffer::from_raw(w, h, samples).map(DynamicImage::ImageRgb16),
-                _ => ImageBuffer::from_raw(w, h, samples).map(DynamicImage::ImageRgba16),
-            }
+    let image = if sample_bytes == 2 {
+        // 16-bit samples, read straight into a u16 buffer (native-endian).
+        let mut samples =
+            try_vec(decoder.total_bytes() as usize / 2, 0u16).map_err(|e| e.to_string())?;
+        decoder
+            .read_image(bytemuck::cast_slice_mut(&mut samples))
+            .map_err(png_error)?;
+        match colour {
+            C::L16 => ImageBuffer::from_raw(w, h, samples).map(DynamicImage::ImageLuma16),
+            C::La16 => ImageBuffer::from_raw(w, h, samples).map(DynamicImage::ImageLumaA16),
+            C::Rgb16 => ImageBuffer::from_raw(w, h, samples).map(DynamicImage::ImageRgb16),
+            C::Rgba16 => ImageBuffer::from_raw(w, h, samples).map(DynamicImage::ImageRgba16),
+            other => return Err(format!("PNG of unsupported colour type {other:?}")),
         }
-        other => return Err(format!("PNG of unsupported colour type {other:?}")),
+    } else {
+        let mut buffer = try_vec(decoder.total_bytes() as usize, 0u8).map_err(|e| e.to_string())?;
+        decoder.read_image(&mut buffer).map_err(png_error)?;
+        match colour {
+            C::L8 => ImageBuffer::from_raw(w, h, buffer).map(DynamicImage::ImageLuma8),
+            C::La8 => ImageBuffer::from_raw(w, h, buffer).map(DynamicImage::ImageLumaA8),
+            C::Rgb8 => ImageBuffer::from_raw(w, h, buffer).map(DynamicImage::ImageRgb8),
+            C::Rgba8 => ImageBuffer::from_raw(w, h, buffer).map(DynamicImage::ImageRgba8),
+            other => return Err(format!("PNG of unsupported colour type {other:?}")),
+        }
     };
     image.ok_or_else(|| "PNG data of the wrong size".to_owned())
 }

@@ -6,8 +6,10 @@ use std::path::PathBuf;
 
 use denoise_kernel::naive::bilateral_naive;
 use denoise_kernel::{
-    BilateralParams, Flavour, FloatImage, SimdPath, bilateral_par, bilateral_with_path,
+    BilateralParams, Flavour, FloatImage, SimdPath, bilateral_par, bilateral_photo,
+    bilateral_with_path, bits_of, open_photo, save_photo,
 };
+use image::DynamicImage;
 
 /// (case name, height, width, channels, image max) from `data/reference/meta.json`.
 const CASES: [(&str, usize, usize, usize, f64); 5] = [
@@ -120,5 +122,45 @@ fn sixteen_bit_photos_are_filtered_at_full_precision_as_scikit_image_does() {
             diff <= 0.5 / 65535.0 + 1e-15,
             "{name}: 16-bit PNG round trip {diff:e}"
         );
+    }
+}
+
+/// The programs' path: a photo filtered in its own 8- or 16-bit samples is
+/// scikit-image's float result rounded as `img_as_ubyte` / `img_as_uint`
+/// round it, and its PNG (written by the stream writer) reads back the same.
+#[test]
+fn photos_filtered_in_their_own_samples_are_scikit_image_rounded() {
+    let params = BilateralParams::workshop(Flavour::Skimage);
+    let dir = tempfile::tempdir().unwrap();
+    for (name, h, w, c, _) in CASES.into_iter().chain(CASES_16BIT) {
+        let (_, expected) = load(name, h, w, c);
+        let input = reference_dir().join(format!("{name}_input.png"));
+        let mut photo = open_photo(&input, u64::MAX).unwrap();
+        let bits = bits_of(&photo);
+        let max = if bits == 16 { 65535.0 } else { 255.0 };
+        bilateral_photo(&mut photo, &params).unwrap();
+        let samples: Vec<f64> = match &photo {
+            DynamicImage::ImageLuma16(i) => i.as_raw().iter().map(|&v| f64::from(v)).collect(),
+            DynamicImage::ImageRgb16(i) => i.as_raw().iter().map(|&v| f64::from(v)).collect(),
+            other => other.as_bytes().iter().map(|&v| f64::from(v)).collect(),
+        };
+        assert_eq!(samples.len(), expected.data.len(), "{name}");
+        let mut ties = 0;
+        for (i, (&got, &want)) in samples.iter().zip(&expected.data).enumerate() {
+            let scaled = want * max;
+            // Within 1e-12 of a rounding boundary, either side is right.
+            if (scaled - scaled.floor() - 0.5).abs() < 1e-12 * max {
+                ties += 1;
+                assert!((got - scaled).abs() <= 0.5 + 1e-9, "{name}[{i}]");
+                continue;
+            }
+            assert_eq!(got, scaled.round(), "{name}[{i}]: {bits}-bit sample");
+        }
+        assert!(ties * 100 < samples.len(), "{name}: {ties} near-ties");
+
+        let png = dir.path().join(format!("{name}.png"));
+        save_photo(&photo, &png).unwrap();
+        let again = open_photo(&png, u64::MAX).unwrap();
+        assert_eq!(again, photo, "{name}: PNG round trip");
     }
 }

@@ -6,7 +6,7 @@ use std::fs;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use image::{Rgb, RgbImage};
+use image::{ImageEncoder, Rgb, RgbImage};
 use mpi_basics::launch::{mpiexec, stdout_of};
 use tempfile::TempDir;
 
@@ -535,7 +535,7 @@ fn cut_corrupt_huge_and_misnamed_photos_each_fail_with_their_reason() {
         ("overwritten.jpg", "corrupt JPEG data ("),
         (
             "huge.jpg",
-            "12000x12000 pixels needs about 7.8 GB, over the limit 100000000 (--max-pixels)",
+            "12000x12000 pixels needs about 900 MB, over the limit 100000000 (--max-pixels)",
         ),
         ("noisy_002.jpg", "cannot write "),
     ];
@@ -834,14 +834,25 @@ fn a_signal_mid_run_leaves_no_temporary_file_and_says_how_far_it_got() {
 
 #[test]
 fn running_out_of_memory_is_one_photos_error_not_an_abort() {
-    // 4000×3000 needs about 600 MB to filter; under a 450 MB address-space
-    // limit its buffers cannot be reserved, while a small photo still fits.
+    // A 15000×15000 RGB photo needs 675 MB for its decoded samples alone;
+    // under a 450 MB address-space limit they cannot be reserved, while a
+    // small photo still fits. (Black, so the PNG is small and quick to make.)
     let input = photo_folder(1);
-    let big = RgbImage::from_fn(4000, 3000, |x, y| {
-        Rgb([(x % 251) as u8, (y % 241) as u8, ((x ^ y) % 256) as u8])
-    });
-    big.save_with_format(input.path().join("big.jpg"), image::ImageFormat::Png)
-        .unwrap();
+    let side = 15_000;
+    let mut png = Vec::new();
+    image::codecs::png::PngEncoder::new_with_quality(
+        &mut png,
+        image::codecs::png::CompressionType::Fast,
+        image::codecs::png::FilterType::NoFilter,
+    )
+    .write_image(
+        &vec![0; side * side * 3],
+        side as u32,
+        side as u32,
+        image::ExtendedColorType::Rgb8,
+    )
+    .unwrap();
+    fs::write(input.path().join("big.jpg"), png).unwrap();
     let out = TempDir::new().unwrap();
     let run = Command::new("sh")
         .args(["-c", "ulimit -v 450000 && exec \"$0\" \"$@\"", SERIAL])

@@ -7,12 +7,10 @@
 //! float64 result, H × W × C little-endian, to compare exactly with Python).
 
 use std::path::PathBuf;
-use std::time::Instant;
 
 use clap::Parser;
 use denoise_kernel::{
-    BilateralParams, Flavour, FloatImage, bilateral_owned, check_writable, cuts_to_8_bits, read,
-    same_file,
+    BilateralParams, DenoiseError, Flavour, check_writable, denoise_file_with, read, same_file,
 };
 use lesson_cli::{exit_failure, exit_usage, parse_args};
 
@@ -61,21 +59,18 @@ fn main() {
         ));
     }
     let max_pixels = args.max_pixels.unwrap_or_else(read::default_max_pixels);
-    let image = FloatImage::open_limited(&args.input, max_pixels).unwrap_or_else(|e| exit_usage(e));
-
-    let start = Instant::now();
-    let denoised = bilateral_owned(image, &params)
-        .unwrap_or_else(|e| exit_failure(format!("{}: {e}", args.input.display())));
-    let took = start.elapsed().as_secs_f64();
-
-    denoised
-        .save(&args.output)
-        .unwrap_or_else(|e| exit_failure(e));
-    if cuts_to_8_bits(&denoised, &args.output) {
+    // An input that cannot be read is a usage error (2); the rest fail (1).
+    let denoised = denoise_file_with(&args.input, &args.output, &params, max_pixels)
+        .unwrap_or_else(|e| match e {
+            DenoiseError::File { .. } => exit_usage(e),
+            _ => exit_failure(e),
+        });
+    if denoised.cut_to_8_bits {
         eprintln!(
             "note: {}: JPEG holds 8 bits per sample: the 16-bit result is cut to 8 bits (name it .png to keep 16)",
             args.output.display()
         );
     }
+    let took = denoised.filter_time.as_secs_f64();
     println!("Took {took:.3} seconds for {}", args.input.display());
 }
