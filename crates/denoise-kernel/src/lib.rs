@@ -374,21 +374,31 @@ impl FloatImage {
 
     /// Converts any decoded image: gray stays gray, alpha stays alpha,
     /// 16-bit stays 16-bit; float images are reduced to 8 bits first.
+    /// Panics when the memory is not there ([`FloatImage::try_from_dynamic`] does not).
     pub fn from_dynamic(image: &DynamicImage) -> FloatImage {
+        FloatImage::try_from_dynamic(image).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// [`FloatImage::from_dynamic`], with an error when the memory for the
+    /// float64 copy (the largest allocation of a read) is not there.
+    pub fn try_from_dynamic(image: &DynamicImage) -> Result<FloatImage, DenoiseError> {
+        let (byte, word) = (1.0 / 255.0, 1.0 / 65535.0);
         match image {
-            DynamicImage::ImageLuma8(i) => FloatImage::from_u8(i),
-            DynamicImage::ImageLumaA8(i) => FloatImage::from_u8(i),
-            DynamicImage::ImageRgb8(i) => FloatImage::from_u8(i),
-            DynamicImage::ImageLuma16(i) => FloatImage::from_u16(i),
-            DynamicImage::ImageLumaA16(i) => FloatImage::from_u16(i),
-            DynamicImage::ImageRgb16(i) => FloatImage::from_u16(i),
-            DynamicImage::ImageRgba16(i) => FloatImage::from_u16(i),
+            DynamicImage::ImageLuma8(i) => try_convert(i, byte, 8),
+            DynamicImage::ImageLumaA8(i) => try_convert(i, byte, 8),
+            DynamicImage::ImageRgb8(i) => try_convert(i, byte, 8),
+            DynamicImage::ImageRgba8(i) => try_convert(i, byte, 8),
+            DynamicImage::ImageLuma16(i) => try_convert(i, word, 16),
+            DynamicImage::ImageLumaA16(i) => try_convert(i, word, 16),
+            DynamicImage::ImageRgb16(i) => try_convert(i, word, 16),
+            DynamicImage::ImageRgba16(i) => try_convert(i, word, 16),
+            // Float samples (the decoders never give them).
             i if i.color().channel_count() <= 2 && i.color().has_alpha() => {
-                FloatImage::from_u8(&i.to_luma_alpha8())
+                try_convert(&i.to_luma_alpha8(), byte, 8)
             }
-            i if i.color().channel_count() == 1 => FloatImage::from_u8(&i.to_luma8()),
-            i if i.color().has_alpha() => FloatImage::from_u8(&i.to_rgba8()),
-            i => FloatImage::from_u8(&i.to_rgb8()),
+            i if i.color().channel_count() == 1 => try_convert(&i.to_luma8(), byte, 8),
+            i if i.color().has_alpha() => try_convert(&i.to_rgba8(), byte, 8),
+            i => try_convert(&i.to_rgb8(), byte, 8),
         }
     }
 
@@ -402,16 +412,8 @@ impl FloatImage {
     /// content whatever its name, refusing one that is cut short or corrupt.
     pub fn open_limited(path: &Path, max_pixels: u64) -> Result<FloatImage, DenoiseError> {
         let image = read::decode_file(path, max_pixels)?;
-        // The float64 copy is the largest allocation of a read: reserved with
-        // try_reserve, so a lack of memory is this photo's error, not an abort.
-        let converted = match &image {
-            DynamicImage::ImageLuma8(i) => try_convert(i, 1.0 / 255.0, 8),
-            DynamicImage::ImageRgb8(i) => try_convert(i, 1.0 / 255.0, 8),
-            DynamicImage::ImageLuma16(i) => try_convert(i, 1.0 / 65535.0, 16),
-            DynamicImage::ImageRgb16(i) => try_convert(i, 1.0 / 65535.0, 16),
-            other => Ok(FloatImage::from_dynamic(other)),
-        };
-        converted.map_err(|e| file_error(path, e))
+        // A lack of memory for the float64 copy is this photo's error, not an abort.
+        FloatImage::try_from_dynamic(&image).map_err(|e| file_error(path, e))
     }
 
     /// Back to integer samples as scikit-image's `img_as_ubyte` (or
@@ -510,7 +512,7 @@ pub fn save_photo(image: &DynamicImage, path: &Path) -> Result<(), DenoiseError>
         OutputFormat::Jpeg => write_atomic_with(path, |file| {
             write_jpeg(image, 90, file).map_err(|e| e.to_string())
         }),
-        OutputFormat::F64le => FloatImage::from_dynamic(image).save(path),
+        OutputFormat::F64le => FloatImage::try_from_dynamic(image)?.save(path),
     }
 }
 
@@ -614,11 +616,28 @@ pub fn write_jpeg(
     out: &mut dyn Write,
 ) -> Result<(), image::ImageError> {
     let encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(out, quality);
+    let gray = image.color().channel_count() <= 2;
     match image {
         DynamicImage::ImageLuma8(i) => i.write_with_encoder(encoder),
         DynamicImage::ImageRgb8(i) => i.write_with_encoder(encoder),
-        i if i.color().channel_count() <= 2 => i.to_luma8().write_with_encoder(encoder),
-        i => i.to_rgb8().write_with_encoder(encoder),
+        i => {
+            // An 8-bit copy without alpha is made first. image's conversion
+            // cannot report a lack of memory, so the room is reserved (and
+            // freed) first: a failure is then this photo's error, not an abort.
+            let bytes = i.width() as usize * i.height() as usize * if gray { 1 } else { 3 };
+            if Vec::<u8>::new().try_reserve_exact(bytes).is_err() {
+                return Err(image::ImageError::Limits(
+                    image::error::LimitError::from_kind(
+                        image::error::LimitErrorKind::InsufficientMemory,
+                    ),
+                ));
+            }
+            if gray {
+                i.to_luma8().write_with_encoder(encoder)
+            } else {
+                i.to_rgb8().write_with_encoder(encoder)
+            }
+        }
     }
 }
 
