@@ -6,7 +6,7 @@ Needs Python with scikit-image 0.26 (not part of the build):
 
 Each input is a crop of a base photo (data/photos/) turned into true 16-bit
 values (a gamma curve, so they are not 8-bit values times 257), saved as a
-16-bit PNG; the reference is
+16-bit PNG and as a 16-bit TIFF written by tifffile; the reference is
 `denoise_bilateral(img_as_float(u16), sigma_color=0.1, sigma_spatial=3)` as
 raw float64 little-endian, H x W x C, like the 8-bit references
 (crates/denoise-kernel/tests/reference.rs reads both).
@@ -21,6 +21,7 @@ import zlib
 import numpy as np
 import skimage
 import skimage.io
+import tifffile
 from skimage import img_as_float
 from skimage.color import rgb2gray
 from skimage.restoration import denoise_bilateral
@@ -65,12 +66,29 @@ def main():
         result = denoise_bilateral(
             img_as_float(pixels), sigma_color=0.1, sigma_spatial=3, channel_axis=channel_axis
         )
+        # The same samples as a TIFF, written by tifffile (scikit-image's own
+        # TIFF plugin), as a microscope would: the gray one zlib-compressed, the
+        # RGB one plain. Read back by scikit-image, it must give the same result.
+        tif = f"{name}_input.tif"
+        tifffile.imwrite(
+            os.path.join(OUT, tif),
+            pixels,
+            photometric="minisblack" if pixels.ndim == 2 else "rgb",
+            compression="zlib" if pixels.ndim == 2 else None,
+        )
+        from_tif = skimage.io.imread(os.path.join(OUT, tif))
+        assert from_tif.dtype == np.uint16 and np.array_equal(from_tif, pixels), name
+        again = denoise_bilateral(
+            img_as_float(from_tif), sigma_color=0.1, sigma_spatial=3, channel_axis=channel_axis
+        )
+        assert np.array_equal(again, result), name
         raw = f"{name}_skimage.f64le"
         data = result.astype("<f8").tobytes()
         with open(os.path.join(OUT, raw), "wb") as f:
             f.write(data)
         cases[name] = {
             "input": png,
+            "tiff_input": tif,
             "output": raw,
             "height": pixels.shape[0],
             "width": pixels.shape[1],

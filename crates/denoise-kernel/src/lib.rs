@@ -273,6 +273,8 @@ fn write_error(path: &Path, message: impl fmt::Display) -> DenoiseError {
 pub enum OutputFormat {
     Png,
     Jpeg,
+    /// Uncompressed TIFF, 8 or 16 bits as the photo has them.
+    Tiff,
     /// Raw float64 little-endian, `H × W × C` (the reference data's format).
     F64le,
 }
@@ -289,10 +291,11 @@ impl OutputFormat {
         match ext.as_str() {
             "png" => Ok(OutputFormat::Png),
             "jpg" | "jpeg" => Ok(OutputFormat::Jpeg),
+            "tif" | "tiff" => Ok(OutputFormat::Tiff),
             "f64le" => Ok(OutputFormat::F64le),
             _ => Err(write_error(
                 path,
-                "unknown output format (name it .png, .jpg, .jpeg or .f64le)",
+                "unknown output format (name it .png, .jpg, .jpeg, .tif, .tiff or .f64le)",
             )),
         }
     }
@@ -402,13 +405,13 @@ impl FloatImage {
         }
     }
 
-    /// Reads a PNG or JPEG file, strictly (see [`read`]), with the default
+    /// Reads a PNG, JPEG or TIFF file, strictly (see [`read`]), with the default
     /// pixel limit ([`read::default_max_pixels`]).
     pub fn open(path: &Path) -> Result<FloatImage, DenoiseError> {
         FloatImage::open_limited(path, read::default_max_pixels())
     }
 
-    /// Reads a PNG or JPEG file of at most `max_pixels` pixels: by its
+    /// Reads a PNG, JPEG or TIFF file of at most `max_pixels` pixels: by its
     /// content whatever its name, refusing one that is cut short or corrupt.
     pub fn open_limited(path: &Path, max_pixels: u64) -> Result<FloatImage, DenoiseError> {
         let image = read::decode_file(path, max_pixels)?;
@@ -484,7 +487,7 @@ impl FloatImage {
     }
 
     /// Writes the image by `path`'s extension: `.png`, `.jpg`/`.jpeg`
-    /// (quality 90, alpha dropped) or `.f64le` (raw float64).
+    /// (quality 90, alpha dropped), `.tif`/`.tiff` or `.f64le` (raw float64).
     ///
     /// The bytes go to a temporary file in the same folder, which is then
     /// renamed: a reader never sees a half-written file, even if we crash.
@@ -509,6 +512,7 @@ impl FloatImage {
 pub fn save_photo(image: &DynamicImage, path: &Path) -> Result<(), DenoiseError> {
     match OutputFormat::of(path)? {
         OutputFormat::Png => write_atomic_with(path, |file| write_png(image, file)),
+        OutputFormat::Tiff => write_atomic_with(path, |file| write_tiff(image, file)),
         OutputFormat::Jpeg => write_atomic_with(path, |file| {
             write_jpeg(image, 90, file).map_err(|e| e.to_string())
         }),
@@ -519,7 +523,7 @@ pub fn save_photo(image: &DynamicImage, path: &Path) -> Result<(), DenoiseError>
 /// PNG through the png crate's stream writer: the rows are filtered and
 /// compressed as they are written, 16-bit samples turned big-endian (as
 /// PNG stores them) one row at a time.
-fn write_png(image: &DynamicImage, file: &mut dyn Write) -> Result<(), String> {
+fn write_png(image: &DynamicImage, file: &mut OutputFile<'_>) -> Result<(), String> {
     use image::ColorType as C;
     let (colour, bits) = match image.color() {
         C::L8 => (png::ColorType::Grayscale, png::BitDepth::Eight),
@@ -530,7 +534,7 @@ fn write_png(image: &DynamicImage, file: &mut dyn Write) -> Result<(), String> {
         C::La16 => (png::ColorType::GrayscaleAlpha, png::BitDepth::Sixteen),
         C::Rgb16 => (png::ColorType::Rgb, png::BitDepth::Sixteen),
         C::Rgba16 => (png::ColorType::Rgba, png::BitDepth::Sixteen),
-        _ => return save_png_converted(image, file),
+        _ => return write_png(&as_8_bit(image), file),
     };
     let mut encoder = png::Encoder::new(file, image.width(), image.height());
     encoder.set_color(colour);
@@ -564,14 +568,39 @@ fn write_png(image: &DynamicImage, file: &mut dyn Write) -> Result<(), String> {
     stream.finish().map_err(text)
 }
 
-/// A float photo (never decoded from a file here) as 8-bit PNG.
-fn save_png_converted(image: &DynamicImage, file: &mut dyn Write) -> Result<(), String> {
-    let converted = if image.color().has_alpha() {
+/// Uncompressed TIFF through the tiff crate, written strip by strip.
+/// (TIFF has no gray + alpha layout that common readers take.)
+fn write_tiff(image: &DynamicImage, file: &mut OutputFile<'_>) -> Result<(), String> {
+    use tiff::encoder::colortype as tc;
+    if image.color().bytes_per_pixel() > 2 * image.color().channel_count() {
+        return write_tiff(&as_8_bit(image), file);
+    }
+    let text = |e: tiff::TiffError| e.to_string();
+    let mut tiff = tiff::encoder::TiffEncoder::new(file).map_err(text)?;
+    let (w, h) = (image.width(), image.height());
+    match image {
+        DynamicImage::ImageLuma8(i) => tiff.write_image::<tc::Gray8>(w, h, i.as_raw()),
+        DynamicImage::ImageRgb8(i) => tiff.write_image::<tc::RGB8>(w, h, i.as_raw()),
+        DynamicImage::ImageRgba8(i) => tiff.write_image::<tc::RGBA8>(w, h, i.as_raw()),
+        DynamicImage::ImageLuma16(i) => tiff.write_image::<tc::Gray16>(w, h, i.as_raw()),
+        DynamicImage::ImageRgb16(i) => tiff.write_image::<tc::RGB16>(w, h, i.as_raw()),
+        DynamicImage::ImageRgba16(i) => tiff.write_image::<tc::RGBA16>(w, h, i.as_raw()),
+        _ => {
+            return Err(
+                "a gray image with alpha cannot be written as TIFF here; name it .png".into(),
+            );
+        }
+    }
+    .map_err(text)
+}
+
+/// A float photo (never decoded from a file here) as 8-bit RGB or RGBA.
+fn as_8_bit(image: &DynamicImage) -> DynamicImage {
+    if image.color().has_alpha() {
         DynamicImage::ImageRgba8(image.to_rgba8())
     } else {
         DynamicImage::ImageRgb8(image.to_rgb8())
-    };
-    write_png(&converted, file)
+    }
 }
 
 /// `from_u8` / `from_u16` with the float64 buffer reserved by `try_reserve`.
@@ -702,12 +731,16 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), DenoiseError> {
     })
 }
 
+/// The buffered temporary file [`write_atomic_with`] hands to its writer
+/// (it can seek, as the TIFF encoder needs).
+pub type OutputFile<'a> = std::io::BufWriter<&'a mut std::fs::File>;
+
 /// [`write_atomic`] for bytes made as they are written: `write` writes them
 /// into the (buffered) temporary file; if it fails, the file is removed and
 /// `path` is left as it was.
 pub fn write_atomic_with(
     path: &Path,
-    write: impl FnOnce(&mut dyn Write) -> Result<(), String>,
+    write: impl FnOnce(&mut OutputFile<'_>) -> Result<(), String>,
 ) -> Result<(), DenoiseError> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
@@ -852,7 +885,7 @@ pub fn bilateral_photo(
         DynamicImage::ImageLumaA16(i) => filter_photo(i, params),
         DynamicImage::ImageRgb16(i) => filter_photo(i, params),
         DynamicImage::ImageRgba16(i) => filter_photo(i, params),
-        // Float samples (not from a PNG or JPEG file): filtered as float64.
+        // Float samples (never decoded from a file here): filtered as float64.
         other => {
             let filtered = bilateral_owned(FloatImage::from_dynamic(other), params)?;
             *other = filtered.to_dynamic();
@@ -1201,9 +1234,9 @@ pub fn same_file(a: &Path, b: &Path) -> bool {
 /// `sigma_spatial = 3`) on one core, and writes it: this is the body of the
 /// workshop's `loop(imgFiles)`.
 ///
-/// - `input`: a PNG or JPEG file of at most `max_pixels` pixels
+/// - `input`: a PNG, JPEG or TIFF file of at most `max_pixels` pixels
 ///   ([`read::default_max_pixels`] is the programs' default).
-/// - `output`: `.jpg`/`.jpeg`, `.png` or `.f64le` (raw float64, `H × W × C`);
+/// - `output`: `.jpg`/`.jpeg`, `.png`, `.tif`/`.tiff` or `.f64le` (raw float64, `H × W × C`);
 ///   written to a temporary file in the same folder and renamed, so it is never
 ///   seen half-written. `output` must not be `input` (by any other name).
 ///
@@ -1270,7 +1303,7 @@ pub fn denoise_file_with(
     })
 }
 
-/// Reads a PNG or JPEG photo of at most `max_pixels` pixels, strictly (see
+/// Reads a PNG, JPEG or TIFF photo of at most `max_pixels` pixels, strictly (see
 /// [`read`]): 8 or 16 bits per sample, gray or RGB, with or without alpha.
 pub fn open_photo(path: &Path, max_pixels: u64) -> Result<DynamicImage, DenoiseError> {
     read::decode_file(path, max_pixels)

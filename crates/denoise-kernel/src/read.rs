@@ -2,13 +2,16 @@
 //! all; and only if it fits in memory.
 //!
 //! 1. The format comes from the first bytes (a PNG named `.jpg` is read as a
-//!    PNG, as scikit-image does); any other format is refused by name.
+//!    PNG, as scikit-image does); JPEG, PNG and TIFF are read, any other
+//!    format is refused by name.
 //! 2. The declared size is checked against a pixel limit *before* anything
 //!    big is allocated, and the buffers are reserved with `try_reserve`, so a
 //!    huge photo is one error line instead of an abort of the whole job.
 //! 3. A JPEG is checked by [`crate::jpeg_check`] and decoded with
 //!    zune-jpeg in strict mode (the image crate turns strict mode off, and
 //!    then a cut or damaged file decodes to grey blocks without a word).
+//! 4. A PNG or TIFF is decoded as it is read from the file, into a buffer
+//!    reserved here: the decoded photo exists once, and nothing else of its size.
 
 use std::io::{BufRead, BufReader, Read, Seek};
 use std::path::Path;
@@ -100,13 +103,17 @@ pub(crate) fn decode_file(path: &Path, max_pixels: u64) -> Result<DynamicImage, 
             file.rewind().map_err(io)?;
             decode_png(BufReader::new(file), max_pixels).map_err(fail)
         }
+        Ok(ImageFormat::Tiff) => {
+            file.rewind().map_err(io)?;
+            decode_tiff(BufReader::new(file), max_pixels).map_err(fail)
+        }
         Ok(ImageFormat::Jpeg) => {
             let mut bytes = start;
             file.read_to_end(&mut bytes).map_err(io)?;
             decode_jpeg(&bytes, max_pixels).map_err(fail)
         }
         Ok(other) => Err(fail(format!(
-            "a {} image, not a JPEG or PNG; convert it first",
+            "a {} image, not a JPEG, PNG or TIFF; convert it first",
             other
                 .extensions_str()
                 .first()
@@ -115,7 +122,7 @@ pub(crate) fn decode_file(path: &Path, max_pixels: u64) -> Result<DynamicImage, 
         ))),
         Err(_) if start.is_empty() => Err(fail("empty file (0 bytes), not a photo".into())),
         Err(_) => Err(fail(format!(
-            "not a JPEG or PNG image (it starts with {})",
+            "not a JPEG, PNG or TIFF image (it starts with {})",
             start
                 .iter()
                 .take(8)
@@ -238,6 +245,90 @@ fn decode_png(file: impl BufRead + Seek, max_pixels: u64) -> Result<DynamicImage
         }
     };
     image.ok_or_else(|| "PNG data of the wrong size".to_owned())
+}
+
+/// A TIFF of 8 or 16-bit unsigned samples, gray or RGB, with or without
+/// alpha, its samples side by side (the common "chunky" layout); the first
+/// image of a multi-page file. Decoded by the tiff crate into a buffer we
+/// reserve, so the decoded photo exists once.
+fn decode_tiff(file: impl Read + Seek, max_pixels: u64) -> Result<DynamicImage, String> {
+    use tiff::ColorType as T;
+    use tiff::decoder::{Decoder, DecodingResult, Limits};
+    use tiff::tags::Tag;
+    let text = |e: tiff::TiffError| tiff_error(&e);
+    // Our own size check replaces the decoder's limits (256 MB by default).
+    let mut decoder = Decoder::new(file)
+        .map_err(text)?
+        .with_limits(Limits::unlimited());
+    let (w, h) = decoder.dimensions().map_err(text)?;
+    // SampleFormat has one value per channel (1: unsigned integer, the default).
+    let formats = decoder
+        .find_tag_unsigned_vec::<u16>(Tag::SampleFormat)
+        .map_err(text)?;
+    if formats.unwrap_or_default().iter().any(|&f| f != 1) {
+        return Err("a TIFF of signed or float samples; only unsigned 8 or 16-bit ones can be filtered: convert it first".into());
+    }
+    let colour = decoder.colortype().map_err(text)?;
+    let (channels, bits) = match colour {
+        T::Gray(b @ (8 | 16)) => (1, b),
+        T::GrayA(b @ (8 | 16)) => (2, b),
+        T::RGB(b @ (8 | 16)) => (3, b),
+        T::RGBA(b @ (8 | 16)) => (4, b),
+        other => {
+            return Err(format!(
+                "a TIFF of {other:?} pixels (colour type, bits per sample); only 8 or 16-bit gray or RGB (with or without alpha) can be filtered: convert it first"
+            ));
+        }
+    };
+    let planar = decoder
+        .find_tag_unsigned::<u16>(Tag::PlanarConfiguration)
+        .map_err(text)?;
+    if planar == Some(2) {
+        return Err("a planar TIFF (one plane per channel); only interleaved ones are read: convert it first".into());
+    }
+    check_size(
+        u64::from(w),
+        u64::from(h),
+        channels,
+        u64::from(bits / 8),
+        max_pixels,
+    )?;
+    let samples = w as usize * h as usize * channels as usize;
+    let mut result = if bits == 8 {
+        DecodingResult::U8(try_vec(samples, 0u8).map_err(|e| e.to_string())?)
+    } else {
+        DecodingResult::U16(try_vec(samples, 0u16).map_err(|e| e.to_string())?)
+    };
+    decoder.read_image_to_buffer(&mut result).map_err(text)?;
+    let image = match (result, channels) {
+        (DecodingResult::U8(v), 1) => ImageBuffer::from_raw(w, h, v).map(DynamicImage::ImageLuma8),
+        (DecodingResult::U8(v), 2) => ImageBuffer::from_raw(w, h, v).map(DynamicImage::ImageLumaA8),
+        (DecodingResult::U8(v), 3) => ImageBuffer::from_raw(w, h, v).map(DynamicImage::ImageRgb8),
+        (DecodingResult::U8(v), _) => ImageBuffer::from_raw(w, h, v).map(DynamicImage::ImageRgba8),
+        (DecodingResult::U16(v), 1) => {
+            ImageBuffer::from_raw(w, h, v).map(DynamicImage::ImageLuma16)
+        }
+        (DecodingResult::U16(v), 2) => {
+            ImageBuffer::from_raw(w, h, v).map(DynamicImage::ImageLumaA16)
+        }
+        (DecodingResult::U16(v), 3) => ImageBuffer::from_raw(w, h, v).map(DynamicImage::ImageRgb16),
+        (DecodingResult::U16(v), _) => {
+            ImageBuffer::from_raw(w, h, v).map(DynamicImage::ImageRgba16)
+        }
+        _ => None,
+    };
+    image.ok_or_else(|| "TIFF data of the wrong size".to_owned())
+}
+
+fn tiff_error(e: &tiff::TiffError) -> String {
+    let text = one_line(&e.to_string());
+    let cut =
+        matches!(e, tiff::TiffError::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof);
+    if cut || text.contains("end of file") {
+        format!("truncated TIFF data ({text})")
+    } else {
+        format!("corrupt TIFF data ({text})")
+    }
 }
 
 fn png_error(e: image::ImageError) -> String {

@@ -285,3 +285,59 @@ fn bilateral_writes_the_library_result_and_refuses_bad_input() {
     .unwrap_err();
     assert!(missing.to_string().contains("nope.jpg"), "{missing}");
 }
+
+/// `bilateral` reads and writes 16-bit TIFF (the microscope's format), and
+/// refuses in one line the TIFFs it cannot filter: float, signed, planar, cut.
+#[test]
+fn bilateral_takes_16_bit_tiff_and_refuses_what_it_cannot_filter() {
+    use tiff::encoder::{TiffEncoder, colortype};
+    let dir = tempfile::tempdir().unwrap();
+    let reference = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/reference");
+    let input = reference.join("rgb16_40x48_input.tif");
+    let out = dir.path().join("out.tiff");
+    let run_ok = run(BILATERAL, &[input.to_str().unwrap(), out.to_str().unwrap()]);
+    assert!(
+        run_ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run_ok.stderr)
+    );
+    let written = denoise_kernel::open_photo(&out, u64::MAX).unwrap();
+    assert_eq!(denoise_kernel::bits_of(&written), 16);
+    let mut expected = denoise_kernel::open_photo(&input, u64::MAX).unwrap();
+    denoise_kernel::bilateral_photo(&mut expected, &BilateralParams::workshop(Flavour::Skimage))
+        .unwrap();
+    assert_eq!(written, expected);
+
+    let write = |name: &str, encode: &dyn Fn(&mut TiffEncoder<&mut std::fs::File>)| {
+        let path = dir.path().join(name);
+        let mut file = std::fs::File::create(&path).unwrap();
+        encode(&mut TiffEncoder::new(&mut file).unwrap());
+        path
+    };
+    let float = write("float.tif", &|t| {
+        t.write_image::<colortype::Gray32Float>(4, 3, &[0.5; 12])
+            .unwrap()
+    });
+    let signed = write("signed.tif", &|t| {
+        t.write_image::<colortype::GrayI16>(4, 3, &[-7; 12])
+            .unwrap()
+    });
+    let bytes = std::fs::read(&input).unwrap();
+    let cut = dir.path().join("cut.tif");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    for (path, reason) in [
+        (&float, "a TIFF of signed or float samples"),
+        (&signed, "a TIFF of signed or float samples"),
+        (&cut, "TIFF data ("),
+    ] {
+        let out = run(BILATERAL, &[path.to_str().unwrap(), "x.png"]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(
+            err.starts_with("error: ") && err.lines().count() == 1,
+            "{err}"
+        );
+        assert!(err.contains(reason), "{err}");
+    }
+    assert!(!Path::new("x.png").exists());
+}

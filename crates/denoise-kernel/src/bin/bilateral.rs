@@ -3,8 +3,9 @@
 //!     bilateral data/noisy/noisy_000.jpg data/denoised/noisy_000.jpg
 //!     Took 0.041 seconds for data/noisy/noisy_000.jpg
 //!
-//! OUT's extension picks the format: `.png`, `.jpg`, or `.f64le` (the raw
-//! float64 result, H × W × C little-endian, to compare exactly with Python).
+//! OUT's extension picks the format: `.png`, `.jpg`, `.tif` (8 or 16 bits, as
+//! the input has them; JPEG is 8-bit) or `.f64le` (the raw float64 result,
+//! H × W × C little-endian, to compare exactly with Python).
 
 use std::path::PathBuf;
 
@@ -18,9 +19,9 @@ use lesson_cli::{exit_failure, exit_usage, parse_args};
 #[command(about = "Denoise one image with the bilateral filter (scikit-image's denoise_bilateral)")]
 #[command(allow_negative_numbers = true)]
 struct Args {
-    /// Input image (.jpg or .png; read by its content, whatever its name).
+    /// Input image (JPEG, PNG or TIFF, 8 or 16 bits; read by its content, whatever its name).
     input: PathBuf,
-    /// Output image (.jpg, .jpeg, .png or .f64le), overwritten if it exists; must not be the input.
+    /// Output image (.jpg, .jpeg, .png, .tif, .tiff or .f64le), overwritten if it exists; must not be the input.
     output: PathBuf,
     /// skimage: bit-compatible with scikit-image; exact: the textbook filter.
     #[arg(long, default_value = "skimage")]
