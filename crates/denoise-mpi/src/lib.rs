@@ -308,7 +308,19 @@ pub fn exit_cleanly_on_signals(process: Option<i32>, total: Option<usize>) {
 /// output folder, and says how many. Call it once, after [`plan`] and before
 /// any photo is written: in an MPI job on one rank, before the others start
 /// (another rank's write in progress is a temporary file too).
+///
+/// Two runs writing into one folder at once must not remove each other's
+/// writes in progress: the run locks the folder itself (`flock`, released
+/// by the system when the process ends, however it ends), and a run that
+/// finds it locked by another leaves the temporary files alone.
 pub fn clean_output(args: &PhotoArgs) -> Result<(), String> {
+    if !lock_output_folder(&args.output) {
+        println!(
+            "Another run is writing into {}: its unfinished files are left alone",
+            args.output.display()
+        );
+        return Ok(());
+    }
     let stale = remove_stale_temporary_files(&args.output)?;
     if stale > 0 {
         println!(
@@ -318,6 +330,25 @@ pub fn clean_output(args: &PhotoArgs) -> Result<(), String> {
         );
     }
     Ok(())
+}
+
+/// The output folder, locked for as long as this process lives.
+static OUTPUT_LOCK: std::sync::OnceLock<fs::File> = std::sync::OnceLock::new();
+
+/// Locks `folder` for this run; false when another live run holds the lock.
+/// Where folders cannot be locked (some network file systems), true.
+fn lock_output_folder(folder: &Path) -> bool {
+    let Ok(dir) = fs::File::open(folder) else {
+        return true;
+    };
+    match dir.try_lock() {
+        Ok(()) => {
+            let _ = OUTPUT_LOCK.set(dir);
+            true
+        }
+        Err(fs::TryLockError::WouldBlock) => false,
+        Err(fs::TryLockError::Error(_)) => true,
+    }
 }
 
 /// Removes the temporary files a killed run left in `folder` (ours only:

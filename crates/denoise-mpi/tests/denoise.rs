@@ -752,6 +752,35 @@ fn temporary_files(dir: &Path) -> Vec<String> {
 }
 
 #[test]
+fn a_run_leaves_the_unfinished_files_of_another_live_run_alone() {
+    let input = photo_folder(2);
+    let out = TempDir::new().unwrap();
+    let unfinished = out.path().join(".denoise-Xy34Zw.tmp");
+    fs::write(&unfinished, b"another run's photo, half written").unwrap();
+    // Another run holds the folder's lock (here: this test, as a run would).
+    let other_run = fs::File::open(out.path()).unwrap();
+    other_run.try_lock().unwrap();
+    let args = ["--input", path(input.path()), "--output", path(out.path())];
+    let run = Command::new(SERIAL).args(args).output().unwrap();
+    let stdout = text(&run.stdout);
+    assert!(run.status.success(), "{stdout}{}", text(&run.stderr));
+    assert!(
+        stdout.starts_with("Another run is writing into ") && stdout.contains("left alone"),
+        "{stdout}"
+    );
+    assert!(unfinished.exists(), "another live run's file was removed");
+    // Once that run is gone, the file is stale: the next run removes it.
+    drop(other_run);
+    let run = Command::new(SERIAL).args(args).output().unwrap();
+    assert!(
+        text(&run.stdout).starts_with("Removed 1 unfinished temporary file"),
+        "{}",
+        text(&run.stdout)
+    );
+    assert!(!unfinished.exists());
+}
+
+#[test]
 fn a_signal_mid_run_leaves_no_temporary_file_and_says_how_far_it_got() {
     // Enough work that the run is still going when the first photo is done.
     let input = TempDir::new().unwrap();

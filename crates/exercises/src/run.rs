@@ -190,7 +190,11 @@ impl Runner {
             .process_group(0);
         let mut child = cmd
             .spawn()
-            .map_err(|e| format!("cannot run {launcher} ({e}): install MPICH with ci/setup-mpi"))?;
+            .map_err(|e| {
+                format!(
+                    "cannot run {launcher} ({e}): install an MPI with ci/setup-mpi (ci/doctor checks the setup), or name your launcher with --launcher"
+                )
+            })?;
         let stdout = read_in_background(child.stdout.take());
         let stderr = read_in_background(child.stderr.take());
         let status = wait_or_stop(&mut child, timeout);

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Parser;
 use denoise_kernel::noisy::{self, MANIFEST_HEADER, SIZES, SMALL_SIZES};
-use denoise_kernel::{FloatImage, write_atomic};
+use denoise_kernel::{FloatImage, open_photo, write_atomic};
 use lesson_cli::{exit_failure, exit_usage, parse_args};
 
 #[derive(Parser)]
@@ -80,12 +80,12 @@ fn main() {
     for index in 0..args.count {
         let plan = noisy::plan(index, &source_sizes, sizes);
         let source =
-            photos[plan.source].get_or_insert_with(|| match image::open(&sources[plan.source]) {
-                Ok(img) => img.to_rgb8(),
-                Err(e) => exit_failure(format!(
-                    "{}: cannot read image: {e}",
-                    sources[plan.source].display()
-                )),
+            // Read strictly, as every photo is: a damaged base photo is an error.
+            photos[plan.source].get_or_insert_with(|| {
+                match open_photo(&sources[plan.source], u64::MAX) {
+                    Ok(img) => img.to_rgb8(),
+                    Err(e) => exit_failure(e),
+                }
             });
         let name = format!("noisy_{index:03}.jpg");
         let source_name = sources[plan.source]
