@@ -341,3 +341,33 @@ fn bilateral_takes_16_bit_tiff_and_refuses_what_it_cannot_filter() {
     }
     assert!(!Path::new("x.png").exists());
 }
+
+/// Progressive JPEGs (much of the web's) are denoised like any other photo.
+#[test]
+fn bilateral_takes_progressive_jpegs() {
+    let dir = tempfile::tempdir().unwrap();
+    let progressive = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/progressive");
+    for name in [
+        "coffee_420.jpg",
+        "astronaut_444_restarts.jpg",
+        "hubble_gray.jpg",
+    ] {
+        let out = dir.path().join(name);
+        let run = run(
+            BILATERAL,
+            &[
+                progressive.join(name).to_str().unwrap(),
+                out.to_str().unwrap(),
+            ],
+        );
+        assert!(
+            run.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        assert!(
+            denoise_kernel::open_photo(&out, u64::MAX).is_ok(),
+            "{name}: output"
+        );
+    }
+}
