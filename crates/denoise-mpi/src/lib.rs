@@ -71,9 +71,10 @@ pub struct PhotoArgs {
     #[arg(long)]
     pub progress: bool,
     /// Refuse a photo of more pixels than this (one error line; the others go
-    /// on) [default: what half of this machine's memory can filter]
-    #[arg(long, value_name = "N", default_value_t = denoise_kernel::read::default_max_pixels(), hide_default_value = true)]
-    pub max_pixels: u64,
+    /// on) [default: what half of this machine's memory can filter, shared by
+    /// the ranks that run on it]
+    #[arg(long, value_name = "N")]
+    pub max_pixels: Option<u64>,
 }
 
 /// Checks the folders and returns the photos to denoise: the names of the
@@ -464,7 +465,9 @@ impl<'a> Job<'a> {
             &input,
             &output,
             self.args.flavour.into(),
-            self.args.max_pixels,
+            self.args
+                .max_pixels
+                .unwrap_or_else(denoise_kernel::read::default_max_pixels),
         )
         .map_err(reason);
         let secs = start.elapsed().as_secs_f64();
@@ -718,7 +721,7 @@ mod tests {
             quiet: true,
             montage: None,
             progress: false,
-            max_pixels: u64::MAX,
+            max_pixels: Some(u64::MAX),
         }
     }
 

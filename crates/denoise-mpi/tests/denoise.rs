@@ -862,6 +862,38 @@ fn a_signal_mid_run_leaves_no_temporary_file_and_says_how_far_it_got() {
 }
 
 #[test]
+fn the_default_size_limit_is_the_machines_share_divided_among_its_ranks() {
+    // Only headers, declaring 65535×65535 pixels: over any default limit of a
+    // machine with less than about 150 GB, at 3 ranks.
+    let input = photo_folder(1);
+    write_photo(&input.path().join("big.jpg"), (64, 48), 5);
+    let big = fs::read(input.path().join("big.jpg")).unwrap();
+    let mut huge = big[..scan_start(&big)].to_vec();
+    let sof = huge.windows(2).position(|w| w == [0xFF, 0xC0]).unwrap();
+    huge[sof + 5..sof + 9].fill(0xFF);
+    fs::write(input.path().join("big.jpg"), &huge).unwrap();
+    let limit = denoise_kernel::read::default_max_pixels() / 3;
+    if limit >= 65535 * 65535 {
+        eprintln!(
+            "skipped: this machine's memory is too large for a 65535x65535 photo to be refused"
+        );
+        return;
+    }
+    let out = TempDir::new().unwrap();
+    let args = ["--input", path(input.path()), "--output", path(out.path())];
+    let run = mpiexec(PARALLEL, 3, &args);
+    let stderr = text(&run.stderr);
+    assert!(
+        stderr.contains("error: big.jpg: 65535x65535 pixels needs about "),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!(", over the limit {limit} (--max-pixels)")),
+        "3 ranks on this machine share it: {stderr}"
+    );
+}
+
+#[test]
 fn running_out_of_memory_is_one_photos_error_not_an_abort() {
     // A 15000×15000 RGB photo needs 675 MB for its decoded samples alone;
     // under a 450 MB address-space limit they cannot be reserved, while a

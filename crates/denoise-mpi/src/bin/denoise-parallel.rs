@@ -52,8 +52,15 @@ struct Args {
 }
 
 fn main() {
-    let args: Args = lesson_cli::parse_args();
+    let mut args: Args = lesson_cli::parse_args();
     let universe = mpi_basics::init();
+    // The ranks on one machine share its memory: split_shared groups them
+    // (MPI_Comm_split_type, MPI_COMM_TYPE_SHARED), and the default photo size
+    // limit is this machine's share divided among them.
+    if args.photos.max_pixels.is_none() {
+        let here = universe.world().split_shared(0).size() as u64;
+        args.photos.max_pixels = Some(denoise_kernel::read::default_max_pixels() / here);
+    }
     // Ctrl-C reaches every rank (mpiexec passes it on): each one finishes its
     // write in progress, says how many photos it did, and exits 130.
     denoise_mpi::exit_cleanly_on_signals(Some(universe.world().rank()), None);
