@@ -496,27 +496,14 @@ fn walk_scan(
                         }
                     }
                     Scan::DcRefine => bits.skip(1, &at)?,
-                    Scan::AcFirst { ss, se } => {
+                    Scan::AcFirst { ss, se } | Scan::AcRefine { ss, se } => {
                         let map = nonzero.as_deref_mut().expect("AC scan");
-                        ac_first(
-                            &mut bits,
-                            a.expect("checked"),
-                            (ss, se),
-                            &mut eob_run,
-                            &mut map[mcu as usize],
-                            &at,
-                        )?;
-                    }
-                    Scan::AcRefine { ss, se } => {
-                        let map = nonzero.as_deref_mut().expect("AC scan");
-                        ac_refine(
-                            &mut bits,
-                            a.expect("checked"),
-                            (ss, se),
-                            &mut eob_run,
-                            &mut map[mcu as usize],
-                            &at,
-                        )?;
+                        let (table, block) = (a.expect("checked"), &mut map[mcu as usize]);
+                        if matches!(scan, Scan::AcFirst { .. }) {
+                            ac_first(&mut bits, table, (ss, se), &mut eob_run, block, &at)?;
+                        } else {
+                            ac_refine(&mut bits, table, (ss, se), &mut eob_run, block, &at)?;
+                        }
                     }
                 }
                 at.block += 1;
