@@ -54,6 +54,13 @@ impl Implementation {
         }
     }
 
+    /// MPICH's major version from a library version string ("MPICH Version:      5.0.2"
+    /// gives 5); `None` for another implementation.
+    pub fn mpich_major(version: &str) -> Option<u32> {
+        let rest = version.split("MPICH Version:").nth(1)?.trim_start();
+        rest.split('.').next()?.parse().ok()
+    }
+
     /// The name `ci/setup-mpi --mpi NAME` uses.
     pub fn name(self) -> &'static str {
         match self {
@@ -243,5 +250,14 @@ mod tests {
             Implementation::from_version("MPICH Version:      4.0.2"),
             Implementation::Mpich
         );
+        assert_eq!(
+            Implementation::mpich_major("MPICH Version:      5.0.2\nMPICH Release date: …"),
+            Some(5)
+        );
+        assert_eq!(
+            Implementation::mpich_major("MPICH Version:\t4.0.2"),
+            Some(4)
+        );
+        assert_eq!(Implementation::mpich_major("Open MPI v5.0.8"), None);
     }
 }

@@ -5,7 +5,10 @@
 //! unexpected messages until the job ends: a common bug (a forgotten
 //! `recv`), invisible in the output, which `workshop trace` reports as
 //! "sent but never received". Small messages are sent *eagerly* (copied
-//! out at once), so the send returns and the job still ends normally.
+//! out at once), so the send returns and the job ends normally with Open MPI
+//! and Debian's MPICH 4.0; MPICH 4.1 and newer (PyPI's MPICH 5) notice it
+//! too, and fail the job in `MPI_Finalize`: "Communicator (handle=44000000)
+//! being freed has 1 unmatched message(s)".
 //!
 //! Run: `target/release/workshop trace -- mpiexec -n 2 target/release/unmatched-send`
 
