@@ -248,9 +248,9 @@ fn decode_png(file: impl BufRead + Seek, max_pixels: u64) -> Result<DynamicImage
 }
 
 /// A TIFF of 8 or 16-bit unsigned samples, gray or RGB, with or without
-/// alpha, its samples side by side (the common "chunky" layout); the first
-/// image of a multi-page file. Decoded by the tiff crate into a buffer we
-/// reserve, so the decoded photo exists once.
+/// alpha, its samples side by side (the common "chunky" layout), one page (a
+/// stack of pages is refused rather than cut to its first). Decoded by the
+/// tiff crate into a buffer we reserve, so the decoded photo exists once.
 fn decode_tiff(file: impl Read + Seek, max_pixels: u64) -> Result<DynamicImage, String> {
     use tiff::ColorType as T;
     use tiff::decoder::{Decoder, DecodingResult, Limits};
@@ -260,6 +260,9 @@ fn decode_tiff(file: impl Read + Seek, max_pixels: u64) -> Result<DynamicImage, 
     let mut decoder = Decoder::new(file)
         .map_err(text)?
         .with_limits(Limits::unlimited());
+    if decoder.more_images() {
+        return Err("a TIFF of several pages (a stack); only one-page TIFFs are filtered: split it into one file per page first".into());
+    }
     let (w, h) = decoder.dimensions().map_err(text)?;
     // SampleFormat has one value per channel (1: unsigned integer, the default).
     let formats = decoder

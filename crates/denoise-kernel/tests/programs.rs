@@ -287,7 +287,8 @@ fn bilateral_writes_the_library_result_and_refuses_bad_input() {
 }
 
 /// `bilateral` reads and writes 16-bit TIFF (the microscope's format), and
-/// refuses in one line the TIFFs it cannot filter: float, signed, planar, cut.
+/// refuses in one line the TIFFs it cannot filter: float, signed, a stack of
+/// pages, cut.
 #[test]
 fn bilateral_takes_16_bit_tiff_and_refuses_what_it_cannot_filter() {
     use tiff::encoder::{TiffEncoder, colortype};
@@ -322,12 +323,19 @@ fn bilateral_takes_16_bit_tiff_and_refuses_what_it_cannot_filter() {
         t.write_image::<colortype::GrayI16>(4, 3, &[-7; 12])
             .unwrap()
     });
+    let stack = write("stack.tif", &|t| {
+        for page in 0..2 {
+            t.write_image::<colortype::Gray8>(4, 3, &[page; 12])
+                .unwrap()
+        }
+    });
     let bytes = std::fs::read(&input).unwrap();
     let cut = dir.path().join("cut.tif");
     std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
     for (path, reason) in [
         (&float, "a TIFF of signed or float samples"),
         (&signed, "a TIFF of signed or float samples"),
+        (&stack, "a TIFF of several pages (a stack)"),
         (&cut, "TIFF data ("),
     ] {
         let out = run(BILATERAL, &[path.to_str().unwrap(), "x.png"]);
