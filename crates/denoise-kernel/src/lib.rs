@@ -504,9 +504,9 @@ impl FloatImage {
     }
 }
 
-/// Writes a photo by `path`'s extension: `.png` (8 or 16 bits, as the
-/// photo has them), `.jpg`/`.jpeg` (quality 90; 8 bits, alpha dropped) or
-/// `.f64le` (its samples on the 0..1 scale, float64). The encoder writes
+/// Writes a photo by `path`'s extension: `.png` or `.tif`/`.tiff` (8 or 16
+/// bits, as the photo has them), `.jpg`/`.jpeg` (quality 90; 8 bits, alpha
+/// dropped) or `.f64le` (its samples on the 0..1 scale, float64). The encoder writes
 /// straight into the temporary file of [`write_atomic_with`], so no encoded
 /// copy of the photo is ever held in memory.
 pub fn save_photo(image: &DynamicImage, path: &Path) -> Result<(), DenoiseError> {
