@@ -713,13 +713,22 @@ pub fn check_writable(path: &Path) -> Result<OutputFormat, DenoiseError> {
         .prefix(TEMP_PREFIX)
         .suffix(TEMP_SUFFIX)
         .tempfile_in(dir)
-        .map_err(|e| {
-            write_error(
-                path,
-                format!("cannot create a file in {}: {e}", dir.display()),
-            )
-        })?;
+        .map_err(|e| cannot_create_in(path, dir, &e))?;
     Ok(format)
+}
+
+/// The error of a temporary file that could not be made in `dir`. tempfile's own
+/// text ends in the temporary name (`at path ".denoise-oBvmOn.tmp"`), which means
+/// nothing to the user, so the message is made from the kind of error.
+fn cannot_create_in(path: &Path, dir: &Path, e: &std::io::Error) -> DenoiseError {
+    let why = match e.kind() {
+        std::io::ErrorKind::NotFound => "no such folder".to_string(),
+        kind => kind.to_string(),
+    };
+    write_error(
+        path,
+        format!("cannot create a file in {}: {why}", dir.display()),
+    )
 }
 
 /// Writes `bytes` to a temporary file beside `path` (`.denoise-XXXXXX.tmp`),
@@ -754,12 +763,9 @@ pub fn write_atomic_with(
     // ordinary file, readable by all, like any other the user makes.
     #[cfg(unix)]
     builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
-    let mut tmp = builder.tempfile_in(dir).map_err(|e| {
-        write_error(
-            path,
-            format!("cannot create a file in {}: {e}", dir.display()),
-        )
-    })?;
+    let mut tmp = builder
+        .tempfile_in(dir)
+        .map_err(|e| cannot_create_in(path, dir, &e))?;
     let mut buffered = std::io::BufWriter::with_capacity(1 << 16, tmp.as_file_mut());
     write(&mut buffered).map_err(|e| write_error(path, e))?;
     buffered.flush().map_err(|e| write_error(path, e))?;

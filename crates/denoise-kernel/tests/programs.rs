@@ -245,7 +245,7 @@ fn bilateral_writes_the_library_result_and_refuses_bad_input() {
         (&[input_s], "not provided: <OUTPUT>"),
         (
             &[input_s, "no/such/folder/x.png"],
-            "cannot write no/such/folder/x.png: cannot create a file in no/such/folder",
+            "cannot write no/such/folder/x.png: cannot create a file in no/such/folder: no such folder\n",
         ),
         (
             &[input_s, "x.png", "--sigma-spatial", "1e300"],
