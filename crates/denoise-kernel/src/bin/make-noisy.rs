@@ -3,12 +3,14 @@
 //!
 //! The workshop downloaded its photos; we make them, the same bytes on every
 //! machine (see `denoise_kernel::noisy`). Running it again changes nothing:
-//! a file that already has the right bytes is left alone.
+//! a file that already has the right bytes is left alone. The photos are
+//! made on all cores (threads, not MPI: this is a tool, not a lesson).
 //!
 //!     cargo run --release -p denoise-kernel --bin make-noisy
 //!     cargo run --release -p denoise-kernel --bin make-noisy -- --count 8 --small --output /tmp/noisy
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use clap::Parser;
 use denoise_kernel::noisy::{self, MANIFEST_HEADER, SIZES, SMALL_SIZES};
@@ -59,7 +61,7 @@ fn main() {
     if sources.is_empty() {
         exit_usage(format!("no .jpg photos in {}", args.photos.display()));
     }
-    // Sizes from the file headers; a photo is decoded only when first needed.
+    // Sizes from the file headers: the plans (which crop, what size) need only them.
     let source_sizes: Vec<_> = sources
         .iter()
         .map(|p| {
@@ -68,46 +70,65 @@ fn main() {
             })
         })
         .collect();
-    let mut photos: Vec<Option<image::RgbImage>> = vec![None; sources.len()];
     let sizes = if args.small { &SMALL_SIZES } else { &SIZES };
+    let plans: Vec<_> = (0..args.count)
+        .map(|index| noisy::plan(index, &source_sizes, sizes))
+        .collect();
+    // Decode the base photos that are used, each once (read strictly, as every
+    // photo is: a damaged base photo is an error).
+    let photos: Vec<Option<image::RgbImage>> = (0..sources.len())
+        .map(|i| {
+            plans.iter().any(|p| p.source == i).then(|| {
+                open_photo(&sources[i], u64::MAX)
+                    .unwrap_or_else(|e| exit_failure(e))
+                    .to_rgb8()
+            })
+        })
+        .collect();
 
     create_dir(&args.output);
     if args.clean {
         create_dir(&args.clean_output);
     }
-    let (mut written, mut kept) = (0, 0);
-    let mut manifest = vec![MANIFEST_HEADER.to_string()];
-    for index in 0..args.count {
-        let plan = noisy::plan(index, &source_sizes, sizes);
-        let source =
-            // Read strictly, as every photo is: a damaged base photo is an error.
-            photos[plan.source].get_or_insert_with(|| {
-                match open_photo(&sources[plan.source], u64::MAX) {
-                    Ok(img) => img.to_rgb8(),
-                    Err(e) => exit_failure(e),
+    // Each photo depends only on its own plan, so the photos are made on all
+    // cores at once, the next index taken from a shared counter; the bytes are
+    // the same whatever the number of threads.
+    let next = AtomicUsize::new(0);
+    let written = AtomicUsize::new(0);
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    std::thread::scope(|scope| {
+        for _ in 0..threads.min(args.count) {
+            scope.spawn(|| {
+                loop {
+                    let index = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(plan) = plans.get(index) else { break };
+                    let source = photos[plan.source].as_ref().expect("decoded above");
+                    let name = format!("noisy_{index:03}.jpg");
+                    let jpeg = noisy::noisy_jpeg(plan, source)
+                        .unwrap_or_else(|e| fail(format!("{name}: {e}")));
+                    if update(&args.output.join(&name), &jpeg, args.force) {
+                        written.fetch_add(1, Ordering::Relaxed);
+                    }
+                    if args.clean {
+                        let path = args.clean_output.join(format!("clean_{index:03}.png"));
+                        FloatImage::from_u8(&noisy::clean_photo(plan, source))
+                            .save(&path)
+                            .unwrap_or_else(|e| fail(e));
+                    }
                 }
             });
+        }
+    });
+    let written = written.into_inner();
+    let kept = args.count - written;
+    let mut manifest = vec![MANIFEST_HEADER.to_string()];
+    for (index, plan) in plans.iter().enumerate() {
         let name = format!("noisy_{index:03}.jpg");
         let source_name = sources[plan.source]
             .file_name()
             .unwrap_or_default()
             .to_string_lossy();
-        manifest.push(noisy::manifest_line(&plan, &name, &source_name));
-
-        let clean = noisy::clean_photo(&plan, source);
-        let jpeg = noisy::noisy_jpeg(&plan, source)
-            .unwrap_or_else(|e| exit_failure(format!("{name}: {e}")));
-        if update(&args.output.join(&name), &jpeg, args.force) {
-            written += 1;
-        } else {
-            kept += 1;
-        }
-        if args.clean {
-            let path = args.clean_output.join(format!("clean_{index:03}.png"));
-            FloatImage::from_u8(&clean)
-                .save(&path)
-                .unwrap_or_else(|e| exit_failure(e));
-        }
+        manifest.push(noisy::manifest_line(plan, &name, &source_name));
     }
     manifest.push(String::new());
     update(
@@ -135,6 +156,13 @@ fn update(path: &Path, bytes: &[u8], force: bool) -> bool {
     if !force && std::fs::read(path).is_ok_and(|old| old == bytes) {
         return false;
     }
-    write_atomic(path, bytes).unwrap_or_else(|e| exit_failure(e));
+    write_atomic(path, bytes).unwrap_or_else(|e| fail(e));
     true
+}
+
+/// Ends the program with one error line, once no other thread is in the middle
+/// of a write: their temporary files would stay behind otherwise.
+fn fail(message: impl std::fmt::Display) -> ! {
+    let _no_write_in_progress = denoise_kernel::hold_writes();
+    exit_failure(message)
 }
