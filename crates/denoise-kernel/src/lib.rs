@@ -717,18 +717,30 @@ pub fn check_writable(path: &Path) -> Result<OutputFormat, DenoiseError> {
     Ok(format)
 }
 
-/// The error of a temporary file that could not be made in `dir`. tempfile's own
-/// text ends in the temporary name (`at path ".denoise-oBvmOn.tmp"`), which means
-/// nothing to the user, so the message is made from the kind of error.
+/// The error of a temporary file that could not be made in `dir`.
 fn cannot_create_in(path: &Path, dir: &Path, e: &std::io::Error) -> DenoiseError {
-    let why = match e.kind() {
-        std::io::ErrorKind::NotFound => "no such folder".to_string(),
-        kind => kind.to_string(),
-    };
     write_error(
         path,
-        format!("cannot create a file in {}: {why}", dir.display()),
+        format!(
+            "cannot create a file in {}: {}",
+            dir.display(),
+            temp_file_reason(e)
+        ),
     )
+}
+
+/// Why a temporary file could not be made, in the user's terms: tempfile's own
+/// text ends in the temporary name (`… at path "/x/.denoise-oBvmOn.tmp"`), which
+/// means nothing to the user, so it is cut off; a missing folder says so.
+pub fn temp_file_reason(e: &std::io::Error) -> String {
+    if e.kind() == std::io::ErrorKind::NotFound {
+        return "no such folder".to_owned();
+    }
+    let text = e.to_string();
+    match text.rsplit_once(" at path ") {
+        Some((reason, _)) => reason.to_owned(),
+        None => text,
+    }
 }
 
 /// Writes `bytes` to a temporary file beside `path` (`.denoise-XXXXXX.tmp`),
@@ -1342,6 +1354,25 @@ pub fn cuts_to_8_bits(bits: u8, output: &Path) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A temporary file that cannot be made is explained without its name:
+    /// the OS's reason alone, and "no such folder" for a missing one.
+    #[test]
+    fn temp_file_errors_name_no_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let a_file = dir.path().join("a-file");
+        std::fs::write(&a_file, b"").unwrap();
+        let e = tempfile::Builder::new().tempfile_in(&a_file).unwrap_err();
+        assert!(e.to_string().contains(" at path "), "{e}");
+        assert_eq!(
+            temp_file_reason(&e),
+            std::io::Error::from_raw_os_error(20).to_string(), // ENOTDIR
+        );
+        let e = tempfile::Builder::new()
+            .tempfile_in(dir.path().join("missing"))
+            .unwrap_err();
+        assert_eq!(temp_file_reason(&e), "no such folder");
+    }
 
     /// A test image: smooth gradients plus a hash as noise, some values
     /// negative when `shift` (scikit-image's offset then applies).

@@ -195,15 +195,14 @@ fn check_montage(montage: &Path) -> Result<(), String> {
 }
 
 /// Creates and removes a temporary file in `folder`: can we write there?
-/// The error is only its kind ("permission denied"): tempfile's own text ends
-/// in the temporary file's name, which means nothing to the user.
+/// The error says why without the temporary name (see `temp_file_reason`).
 fn probe_write(folder: &Path) -> std::io::Result<()> {
     tempfile::Builder::new()
         .prefix(denoise_kernel::TEMP_PREFIX)
         .suffix(denoise_kernel::TEMP_SUFFIX)
         .tempfile_in(folder)
         .map(drop)
-        .map_err(|e| std::io::Error::from(e.kind()))
+        .map_err(|e| std::io::Error::other(denoise_kernel::temp_file_reason(&e)))
 }
 
 /// A file name as printed on one line: control characters (a newline in a
