@@ -14,10 +14,12 @@
 //! One [`Event`] (48 bytes) per call: which call, start and end time, the
 //! peer (the other rank of a message, or a collective's root, as a rank of
 //! `MPI_COMM_WORLD`), tag, bytes, and the peer's rank in the call's
-//! communicator. Events go into a per-process buffer of fixed size, reserved
-//! at `MPI_Init` (`MPI_TRACE_EVENTS`, default 1 Mi events; pages the trace
+//! communicator. Events go into a per-process buffer of fixed size, made at
+//! `MPI_Init` (`MPI_TRACE_EVENTS`, default 1 Mi events; pages the trace
 //! never reaches cost no memory); when it is full, further events are only
-//! counted as dropped. Recording is one atomic increment and one store: no
+//! counted as dropped. The buffer is the file `rank-R.live`, mapped into
+//! memory (live.rs), which also says which call the rank is inside right
+//! now: a job killed while it hangs leaves that file, and the tools read it. Recording is one atomic increment and one store: no
 //! allocation, no lock. Unsuccessful polls in a loop (`MPI_Test`,
 //! `MPI_Iprobe`, `MPI_Improbe` returning "not yet") are merged into one event
 //! that counts them, so a waiting loop does not fill the buffer.
@@ -38,7 +40,14 @@
 //! At `MPI_Finalize` (or `MPI_Abort`) each rank writes
 //! `$MPI_TRACE_DIR/rank-R.trace` (default folder `mpi-trace`): a few
 //! `# key value` header lines, then one tab-separated line per event (see
-//! [`write_trace`]). The library prints nothing, except one line on stderr
+//! [`write_trace`]), and removes its `rank-R.live`.
+//!
+//! # Sends without buffering
+//!
+//! With `MPI_TRACE_SSEND=1`, `MPI_Send` to another rank becomes `MPI_Ssend`:
+//! it completes only once the receiver has started the matching receive. MPI
+//! allows a standard send to behave so (it only *may* buffer), and programs
+//! that rely on buffering hang under it, as they would with larger messages. The library prints nothing, except one line on stderr
 //! if it cannot write its file: the program's own output is unchanged.
 //!
 //! # Threads
@@ -50,7 +59,7 @@
 //! stops recording inside a call that the MPI library makes from within
 //! another (no recursion, no double counting).
 
-use std::cell::{Cell, UnsafeCell};
+use std::cell::Cell;
 use std::ffi::{c_char, c_int, c_void};
 use std::io::Write;
 use std::mem::MaybeUninit;
@@ -59,141 +68,13 @@ use std::sync::{Mutex, OnceLock};
 
 use mpi_sys::*;
 
-/// The MPI functions this library traces, as written in the trace files.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-#[repr(u8)]
-pub enum Call {
-    Init,
-    InitThread,
-    Finalize,
-    Abort,
-    Send,
-    Ssend,
-    Recv,
-    Isend,
-    Irecv,
-    Sendrecv,
-    Probe,
-    Iprobe,
-    Mprobe,
-    Improbe,
-    Mrecv,
-    Wait,
-    Waitall,
-    Waitany,
-    Waitsome,
-    Test,
-    Testall,
-    Testany,
-    Testsome,
-    Barrier,
-    Ibarrier,
-    Bcast,
-    Reduce,
-    Allreduce,
-    Gather,
-    Gatherv,
-    Allgather,
-    Allgatherv,
-    Scatter,
-    Scatterv,
-}
+// The call names, the flags and the 48-byte event are shared with the tools
+// that read the files (crates/trace-format).
+pub use trace_format::live::RawEvent as Event;
+use trace_format::live::{self as layout, LiveHeader};
+pub use trace_format::{Call, MISS, PART, RECV, SEND, WORLD};
 
-impl Call {
-    /// The MPI name, `MPI_Send`.
-    pub fn name(self) -> &'static str {
-        use Call::*;
-        match self {
-            Init => "MPI_Init",
-            InitThread => "MPI_Init_thread",
-            Finalize => "MPI_Finalize",
-            Abort => "MPI_Abort",
-            Send => "MPI_Send",
-            Ssend => "MPI_Ssend",
-            Recv => "MPI_Recv",
-            Isend => "MPI_Isend",
-            Irecv => "MPI_Irecv",
-            Sendrecv => "MPI_Sendrecv",
-            Probe => "MPI_Probe",
-            Iprobe => "MPI_Iprobe",
-            Mprobe => "MPI_Mprobe",
-            Improbe => "MPI_Improbe",
-            Mrecv => "MPI_Mrecv",
-            Wait => "MPI_Wait",
-            Waitall => "MPI_Waitall",
-            Waitany => "MPI_Waitany",
-            Waitsome => "MPI_Waitsome",
-            Test => "MPI_Test",
-            Testall => "MPI_Testall",
-            Testany => "MPI_Testany",
-            Testsome => "MPI_Testsome",
-            Barrier => "MPI_Barrier",
-            Ibarrier => "MPI_Ibarrier",
-            Bcast => "MPI_Bcast",
-            Reduce => "MPI_Reduce",
-            Allreduce => "MPI_Allreduce",
-            Gather => "MPI_Gather",
-            Gatherv => "MPI_Gatherv",
-            Allgather => "MPI_Allgather",
-            Allgatherv => "MPI_Allgatherv",
-            Scatter => "MPI_Scatter",
-            Scatterv => "MPI_Scatterv",
-        }
-    }
-}
-
-/// The event sends a message to `peer` (a send, or the send half of a sendrecv).
-pub const SEND: u8 = 1;
-/// The event completes the receive of a message from `peer`.
-pub const RECV: u8 = 2;
-/// An extra record of a call whose time another event already counts (the
-/// receive half of a sendrecv, each receive completed by one waitall).
-pub const PART: u8 = 4;
-/// A poll (`MPI_Test`, `MPI_Iprobe`, ...) that found nothing; `count` of them merged.
-pub const MISS: u8 = 8;
-/// The call's communicator is `MPI_COMM_WORLD`.
-pub const WORLD: u8 = 16;
-
-/// One recorded call: 48 bytes.
-#[derive(Clone, Copy, Debug)]
-#[repr(C)]
-pub struct Event {
-    /// Event-clock ticks (written as nanoseconds on rank 0's clock).
-    pub start: u64,
-    pub end: u64,
-    /// Bytes of the message, or of this rank's share of a collective.
-    pub bytes: u64,
-    /// The other rank, as a rank of `MPI_COMM_WORLD`; -1 for none.
-    pub peer: i32,
-    /// The message tag; -1 for none.
-    pub tag: i32,
-    /// The peer's rank in the call's own communicator; -1 for none.
-    pub comm_peer: i32,
-    /// How many calls this event stands for (merged polls), else 1.
-    pub count: u32,
-    pub call: Call,
-    /// [`SEND`], [`RECV`], [`PART`], [`MISS`], [`WORLD`].
-    pub flags: u8,
-}
-
-// The budget: at most 64 bytes per event.
-const _: () = assert!(size_of::<Event>() <= 64);
-
-impl Event {
-    fn new(call: Call, start: u64, end: u64) -> Event {
-        Event {
-            start,
-            end,
-            bytes: 0,
-            peer: -1,
-            tag: -1,
-            comm_peer: -1,
-            count: 1,
-            call,
-            flags: 0,
-        }
-    }
-}
+mod live;
 
 /// Default buffer size, in events (48 MiB reserved; only what is used is touched).
 const DEFAULT_EVENTS: usize = 1 << 20;
@@ -204,7 +85,8 @@ const SYNC_ROUNDS: usize = 16;
 
 /// The per-process trace: a fixed buffer and the index of the next free slot.
 struct Trace {
-    events: Box<[UnsafeCell<MaybeUninit<Event>>]>,
+    /// The event slots and the in-flight call, in `rank-R.live` (see live.rs).
+    live: live::Live,
     next: AtomicUsize,
     dropped: AtomicU64,
     /// Polls may be merged: MPI calls never overlap (below MPI_THREAD_MULTIPLE).
@@ -220,7 +102,7 @@ struct Trace {
     thread_level: i32,
 }
 
-// SAFETY: each slot of `events` is written by the one caller that claimed its
+// SAFETY: each event slot is written by the one caller that claimed its
 // index with `next.fetch_add`, and read only at finalize, after the program's
 // last MPI call; a merge rewrites the last slot only when MPI calls cannot
 // overlap (`merge`, below MPI_THREAD_MULTIPLE).
@@ -230,6 +112,11 @@ static TRACE: OnceLock<Trace> = OnceLock::new();
 /// Requests the table could not hold (their receives are then not matched).
 static UNTRACKED: AtomicU64 = AtomicU64::new(0);
 static WRITTEN: AtomicI32 = AtomicI32::new(0);
+/// `MPI_TRACE_SSEND=1`: every standard send to another rank is made as a
+/// synchronous send (`MPI_Ssend`), which completes only once its receive has
+/// started. A program that works only because MPI buffered its small
+/// messages then hangs, as it would with large messages or another MPI.
+static SSEND: AtomicBool = AtomicBool::new(false);
 
 thread_local! {
     /// Inside a traced call on this thread: calls made from within it are not recorded.
@@ -293,8 +180,10 @@ fn start_clocks() -> (u64, u64) {
 
 /// Runs `pmpi`; if tracing is on and this is not a call from within another
 /// traced call, times it and hands the result and start time to `after`.
+/// While `pmpi` runs, the live file says the rank is inside `doing` (the call
+/// and what is known of it before it starts: peer, tag, root).
 #[inline(always)]
-fn traced(pmpi: impl FnOnce() -> c_int, after: impl FnOnce(&Trace, u64)) -> c_int {
+fn traced(doing: Event, pmpi: impl FnOnce() -> c_int, after: impl FnOnce(&Trace, u64)) -> c_int {
     let Some(trace) = TRACE.get() else {
         return pmpi();
     };
@@ -303,10 +192,30 @@ fn traced(pmpi: impl FnOnce() -> c_int, after: impl FnOnce(&Trace, u64)) -> c_in
     }
     BUSY.set(true);
     let start = now();
+    trace.live.doing(Event { start, ..doing });
     let rc = pmpi();
+    trace.live.done();
     after(trace, start);
     BUSY.set(false);
     rc
+}
+
+/// What a call to or from `peer` (a rank of `comm`) is about to do.
+fn doing(call: Call, comm: MPI_Comm, peer: c_int, tag: c_int, flags: u8) -> Event {
+    let world = is_world(comm);
+    Event {
+        // Only world ranks are translated here (cheaply); others stay -1.
+        peer: if world && peer >= 0 { peer } else { -1 },
+        comm_peer: peer,
+        tag,
+        flags: flags | if world { WORLD } else { 0 },
+        ..Event::new(call, 0, 0)
+    }
+}
+
+/// A call whose peer and tag are unknown before it runs (waits, tests, all-to-all collectives).
+fn doing_call(call: Call) -> Event {
+    Event::new(call, 0, 0)
 }
 
 impl Trace {
@@ -315,24 +224,26 @@ impl Trace {
             return;
         }
         let i = self.next.fetch_add(1, Ordering::Relaxed);
-        let Some(slot) = self.events.get(i) else {
-            self.next.store(self.events.len(), Ordering::Relaxed);
+        if i >= self.live.capacity() {
+            self.next.store(self.live.capacity(), Ordering::Relaxed);
             self.dropped.fetch_add(1, Ordering::Relaxed);
+            self.live.dropped();
             return;
-        };
+        }
         // SAFETY: index i was claimed by this call alone (fetch_add), see `impl Sync`.
-        unsafe { (*slot.get()).write(event) };
+        unsafe { self.live.slot(i).write(event) };
+        self.live.written(i + 1);
     }
 
     /// Extends the last event if it is the same unsuccessful poll, just before.
     fn merge_poll(&self, event: &Event) -> bool {
         let n = self.next.load(Ordering::Relaxed);
-        let Some(slot) = n.checked_sub(1).and_then(|i| self.events.get(i)) else {
+        let Some(i) = n.checked_sub(1).filter(|&i| i < self.live.capacity()) else {
             return false;
         };
         // SAFETY: slot n-1 was written (n counts written slots), and MPI calls do
         // not overlap (`self.merge`), so nobody else touches it now.
-        let last = unsafe { (*slot.get()).assume_init_mut() };
+        let last = unsafe { &mut *self.live.slot(i) };
         let same = last.call == event.call
             && last.flags == event.flags
             && last.comm_peer == event.comm_peer
@@ -345,9 +256,11 @@ impl Trace {
         same
     }
 
-    fn events(&self) -> &[UnsafeCell<MaybeUninit<Event>>] {
-        let n = self.next.load(Ordering::Acquire).min(self.events.len());
-        &self.events[..n]
+    /// The events recorded so far.
+    fn events(&self) -> impl Iterator<Item = Event> + '_ {
+        let n = self.next.load(Ordering::Acquire).min(self.live.capacity());
+        // SAFETY: the first `n` slots were written; no MPI call runs now.
+        (0..n).map(|i| unsafe { *self.live.slot(i) })
     }
 }
 
@@ -507,22 +420,34 @@ fn start_tracing(clocks: (u64, u64), thread_level: c_int) {
         .ok()
         .and_then(|v| v.trim().parse::<usize>().ok())
         .unwrap_or(DEFAULT_EVENTS);
-    let mut events = Vec::with_capacity(capacity);
-    // SAFETY: the elements are MaybeUninit, which need no initialisation; the
-    // memory is only touched when a slot is written.
-    unsafe { events.set_len(capacity) };
-    // Event-clock units per nanosecond, from MPI_Init's own duration (for the merge gap).
+    // Event-clock units per nanosecond, from MPI_Init's own duration (for the
+    // merge gap, and for reading the live file of a rank that never finalizes).
     let (ticks, ns) = (now() - clocks.0, clock_ns() - clocks.1);
-    let per_ns = if ns > 0 {
+    let per_ns = if ns > 0 && ticks > 0 {
         ticks as f64 / ns as f64
     } else {
         1.0
     };
     let offset = align_clocks(rank, size);
+    let header = LiveHeader {
+        rank,
+        size,
+        thread_level,
+        offset_ns: offset,
+        ticks0: clocks.0,
+        ns0: clocks.1,
+        ns_per_tick: 1.0 / per_ns,
+        program: program_name(),
+    };
+    let live = live::Live::new(trace_dir().join(layout::file_name(rank)), capacity, &header);
+    SSEND.store(
+        std::env::var_os("MPI_TRACE_SSEND").is_some_and(|v| v == "1"),
+        Ordering::Relaxed,
+    );
     // SAFETY: reading an immutable constant.
     let multiple = unsafe { RSMPI_THREAD_MULTIPLE };
     let trace = Trace {
-        events: events.into_boxed_slice(),
+        live,
         next: AtomicUsize::new(0),
         dropped: AtomicU64::new(0),
         merge: thread_level < multiple,
@@ -624,6 +549,21 @@ fn align_clocks(rank: i32, size: i32) -> i64 {
     offset
 }
 
+/// The folder of the trace files: `$MPI_TRACE_DIR`, default `mpi-trace`.
+fn trace_dir() -> std::path::PathBuf {
+    std::env::var_os("MPI_TRACE_DIR")
+        .unwrap_or_else(|| "mpi-trace".into())
+        .into()
+}
+
+/// The traced program's file name, for the trace's header.
+fn program_name() -> String {
+    std::env::current_exe()
+        .ok()
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_default()
+}
+
 /// Writes `$MPI_TRACE_DIR/rank-R.trace` once (finalize or abort).
 ///
 /// Format: header lines `# key value` (`mpi-trace 1`, `rank`, `size`,
@@ -636,18 +576,17 @@ fn write_trace(ended: &str) {
     if WRITTEN.swap(1, Ordering::AcqRel) != 0 {
         return;
     }
-    let dir = std::env::var_os("MPI_TRACE_DIR").unwrap_or_else(|| "mpi-trace".into());
-    let dir = std::path::PathBuf::from(dir);
+    let dir = trace_dir();
     let path = dir.join(format!("rank-{}.trace", trace.rank));
     let temp = dir.join(format!(".rank-{}.trace.tmp", trace.rank));
     let write = || -> std::io::Result<()> {
         std::fs::create_dir_all(&dir)?;
         let mut out = std::io::BufWriter::new(std::fs::File::create(&temp)?);
-        let program = std::env::current_exe()
-            .ok()
-            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-            .unwrap_or_default();
-        let events = trace.events();
+        let program = program_name();
+        let count = trace
+            .next
+            .load(Ordering::Acquire)
+            .min(trace.live.capacity());
         // Ticks to nanoseconds: a line through MPI_Init's and this moment's readings.
         let (t0, n0) = trace.clocks;
         let (t1, n1) = (now(), clock_ns());
@@ -663,12 +602,11 @@ fn write_trace(ended: &str) {
         writeln!(out, "# thread_level {}", trace.thread_level)?;
         writeln!(out, "# dropped {}", trace.dropped.load(Ordering::Relaxed))?;
         writeln!(out, "# untracked {}", UNTRACKED.load(Ordering::Relaxed))?;
-        writeln!(out, "# events {}", events.len())?;
+        writeln!(out, "# events {count}")?;
         writeln!(out, "# program {program}")?;
         writeln!(out, "# ended {ended}")?;
-        for slot in events {
-            // SAFETY: the first `next` slots were written; no MPI call runs now.
-            let e = unsafe { (*slot.get()).assume_init_ref() };
+        // The same format as trace_format::RankTrace::to_text, streamed.
+        for e in trace.events() {
             let at = |t: u64| {
                 let ns = n0 as f64 + (t as f64 - t0 as f64) * scale;
                 ns.round() as i64 - trace.offset
@@ -690,8 +628,14 @@ fn write_trace(ended: &str) {
         out.into_inner().map_err(|e| e.into_error())?;
         std::fs::rename(&temp, &path)
     };
-    if let Err(err) = write() {
-        eprintln!("mpi-trace: cannot write {}: {err}", path.display());
+    match write() {
+        // The text trace says it all: the live file is no longer needed.
+        Ok(()) => {
+            if let Some(live) = &trace.live.path {
+                let _ = std::fs::remove_file(live);
+            }
+        }
+        Err(err) => eprintln!("mpi-trace: cannot write {}: {err}", path.display()),
     }
 }
 
@@ -793,6 +737,26 @@ fn send_event(
     }
 }
 
+/// Whether `dest` is this rank itself (or no rank: MPI_PROC_NULL). Such
+/// sends stay standard under `MPI_TRACE_SSEND`: a synchronous send to oneself
+/// would hang at once, where a standard one is buffered and its missing
+/// receive is then reported by whoever checks for unreceived messages.
+fn to_self(comm: MPI_Comm, dest: c_int) -> bool {
+    if dest < 0 {
+        return true;
+    }
+    let mut me = -1;
+    if is_world(comm) {
+        me = TRACE.get().map_or(-1, |t| t.rank);
+    } else {
+        // SAFETY: `me` is a valid out-pointer; a bad communicator only returns an error.
+        unsafe { PMPI_Comm_rank(comm, &mut me) };
+    }
+    me == dest
+}
+
+/// MPI_Send; a synchronous send under `MPI_TRACE_SSEND=1` (see [`SSEND`]).
+///
 /// # Safety
 /// As for `MPI_Send`.
 #[unsafe(no_mangle)]
@@ -804,9 +768,17 @@ pub unsafe extern "C" fn MPI_Send(
     tag: c_int,
     comm: MPI_Comm,
 ) -> c_int {
+    let synchronous = SSEND.load(Ordering::Relaxed) && !to_self(comm, dest);
     traced(
-        // SAFETY: see the block comment above.
-        || unsafe { PMPI_Send(buf, count, datatype, dest, tag, comm) },
+        doing(Call::Send, comm, dest, tag, SEND),
+        // SAFETY: see the block comment above; MPI_Ssend takes the same arguments.
+        || unsafe {
+            if synchronous {
+                PMPI_Ssend(buf, count, datatype, dest, tag, comm)
+            } else {
+                PMPI_Send(buf, count, datatype, dest, tag, comm)
+            }
+        },
         |t, start| {
             t.record(send_event(
                 Call::Send,
@@ -833,6 +805,7 @@ pub unsafe extern "C" fn MPI_Ssend(
     comm: MPI_Comm,
 ) -> c_int {
     traced(
+        doing(Call::Ssend, comm, dest, tag, SEND),
         // SAFETY: see the block comment above.
         || unsafe { PMPI_Ssend(buf, count, datatype, dest, tag, comm) },
         |t, start| {
@@ -862,6 +835,7 @@ pub unsafe extern "C" fn MPI_Isend(
     request: *mut MPI_Request,
 ) -> c_int {
     traced(
+        doing(Call::Isend, comm, dest, tag, SEND),
         // SAFETY: see the block comment above.
         || unsafe { PMPI_Isend(buf, count, datatype, dest, tag, comm, request) },
         |t, start| {
@@ -893,6 +867,7 @@ pub unsafe extern "C" fn MPI_Recv(
     let mut ours = MaybeUninit::uninit();
     let status = status_or(status, &mut ours);
     traced(
+        doing(Call::Recv, comm, source, tag, 0),
         // SAFETY: see the block comment above.
         || unsafe { PMPI_Recv(buf, count, datatype, source, tag, comm, status) },
         |t, start| {
@@ -917,6 +892,7 @@ pub unsafe extern "C" fn MPI_Irecv(
     request: *mut MPI_Request,
 ) -> c_int {
     traced(
+        doing(Call::Irecv, comm, source, tag, 0),
         // SAFETY: see the block comment above.
         || unsafe { PMPI_Irecv(buf, count, datatype, source, tag, comm, request) },
         |t, start| {
@@ -954,6 +930,7 @@ pub unsafe extern "C" fn MPI_Sendrecv(
     let mut ours = MaybeUninit::uninit();
     let status = status_or(status, &mut ours);
     traced(
+        doing(Call::Sendrecv, comm, dest, sendtag, SEND),
         // SAFETY: see the block comment above.
         || unsafe {
             PMPI_Sendrecv(
@@ -1015,6 +992,7 @@ pub unsafe extern "C" fn MPI_Probe(
     let mut ours = MaybeUninit::uninit();
     let status = status_or(status, &mut ours);
     traced(
+        doing(Call::Probe, comm, source, tag, 0),
         // SAFETY: see the block comment above.
         || unsafe { PMPI_Probe(source, tag, comm, status) },
         // SAFETY: MPI filled in the status of the probed message.
@@ -1035,6 +1013,7 @@ pub unsafe extern "C" fn MPI_Iprobe(
     let mut ours = MaybeUninit::uninit();
     let status = status_or(status, &mut ours);
     traced(
+        doing(Call::Iprobe, comm, source, tag, 0),
         // SAFETY: see the block comment above.
         || unsafe { PMPI_Iprobe(source, tag, comm, flag, status) },
         |t, start| {
@@ -1063,6 +1042,7 @@ pub unsafe extern "C" fn MPI_Mprobe(
     let mut ours = MaybeUninit::uninit();
     let status = status_or(status, &mut ours);
     traced(
+        doing(Call::Mprobe, comm, source, tag, 0),
         // SAFETY: see the block comment above.
         || unsafe { PMPI_Mprobe(source, tag, comm, message, status) },
         |t, start| {
@@ -1087,6 +1067,7 @@ pub unsafe extern "C" fn MPI_Improbe(
     let mut ours = MaybeUninit::uninit();
     let status = status_or(status, &mut ours);
     traced(
+        doing(Call::Improbe, comm, source, tag, 0),
         // SAFETY: see the block comment above.
         || unsafe { PMPI_Improbe(source, tag, comm, flag, message, status) },
         |t, start| {
@@ -1120,6 +1101,7 @@ pub unsafe extern "C" fn MPI_Mrecv(
     // SAFETY: *message is the caller's matched-message handle.
     let k = key(unsafe { &*message });
     traced(
+        doing_call(Call::Mrecv),
         // SAFETY: see the block comment above.
         || unsafe { PMPI_Mrecv(buf, count, datatype, message, status) },
         |t, start| {
@@ -1243,6 +1225,7 @@ pub unsafe extern "C" fn MPI_Wait(request: *mut MPI_Request, status: *mut MPI_St
     // SAFETY: *request is the caller's request handle.
     let k = key(unsafe { &*request });
     traced(
+        doing_call(Call::Wait),
         // SAFETY: see the block comment above.
         || unsafe { PMPI_Wait(request, status) },
         |t, start| {
@@ -1268,6 +1251,7 @@ pub unsafe extern "C" fn MPI_Test(
     // SAFETY: *request is the caller's request handle.
     let k = key(unsafe { &*request });
     traced(
+        doing_call(Call::Test),
         // SAFETY: see the block comment above.
         || unsafe { PMPI_Test(request, flag, status) },
         |t, start| {
@@ -1332,6 +1316,7 @@ pub unsafe extern "C" fn MPI_Waitall(
     let mut ours = Statuses::new();
     let statuses = ours.or(statuses, count);
     traced(
+        doing_call(Call::Waitall),
         // SAFETY: see the block comment above.
         || unsafe { PMPI_Waitall(count, requests, statuses) },
         // SAFETY: every status is filled in.
@@ -1362,6 +1347,7 @@ pub unsafe extern "C" fn MPI_Testall(
     let mut ours = Statuses::new();
     let statuses = ours.or(statuses, count);
     traced(
+        doing_call(Call::Testall),
         // SAFETY: see the block comment above.
         || unsafe { PMPI_Testall(count, requests, flag, statuses) },
         |t, start| {
@@ -1402,6 +1388,7 @@ pub unsafe extern "C" fn MPI_Waitany(
     let mut ours = MaybeUninit::uninit();
     let status = status_or(status, &mut ours);
     traced(
+        doing_call(Call::Waitany),
         // SAFETY: see the block comment above.
         || unsafe { PMPI_Waitany(count, requests, index, status) },
         |t, start| {
@@ -1431,6 +1418,7 @@ pub unsafe extern "C" fn MPI_Testany(
     let mut ours = MaybeUninit::uninit();
     let status = status_or(status, &mut ours);
     traced(
+        doing_call(Call::Testany),
         // SAFETY: see the block comment above.
         || unsafe { PMPI_Testany(count, requests, index, flag, status) },
         |t, start| {
@@ -1475,6 +1463,7 @@ unsafe fn some(
     let mut ours = Statuses::new();
     let statuses = ours.or(statuses, incount);
     traced(
+        doing_call(call),
         // SAFETY: see the block comment above.
         || unsafe { pmpi(incount, requests, outcount, indices, statuses) },
         |t, start| {
@@ -1566,6 +1555,7 @@ fn collective(call: Call, start: u64, comm: MPI_Comm, root: Option<c_int>, bytes
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn MPI_Barrier(comm: MPI_Comm) -> c_int {
     traced(
+        doing(Call::Barrier, comm, -1, -1, 0),
         // SAFETY: see the block comment above.
         || unsafe { PMPI_Barrier(comm) },
         |t, start| t.record(collective(Call::Barrier, start, comm, None, 0)),
@@ -1577,6 +1567,7 @@ pub unsafe extern "C" fn MPI_Barrier(comm: MPI_Comm) -> c_int {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn MPI_Ibarrier(comm: MPI_Comm, request: *mut MPI_Request) -> c_int {
     traced(
+        doing(Call::Ibarrier, comm, -1, -1, 0),
         // SAFETY: see the block comment above.
         || unsafe { PMPI_Ibarrier(comm, request) },
         |t, start| {
@@ -1598,6 +1589,7 @@ pub unsafe extern "C" fn MPI_Bcast(
     comm: MPI_Comm,
 ) -> c_int {
     traced(
+        doing(Call::Bcast, comm, root, -1, 0),
         // SAFETY: see the block comment above.
         || unsafe { PMPI_Bcast(buffer, count, datatype, root, comm) },
         |t, start| {
@@ -1625,6 +1617,7 @@ pub unsafe extern "C" fn MPI_Reduce(
     comm: MPI_Comm,
 ) -> c_int {
     traced(
+        doing(Call::Reduce, comm, root, -1, 0),
         // SAFETY: see the block comment above.
         || unsafe { PMPI_Reduce(sendbuf, recvbuf, count, datatype, op, root, comm) },
         |t, start| {
@@ -1651,6 +1644,7 @@ pub unsafe extern "C" fn MPI_Allreduce(
     comm: MPI_Comm,
 ) -> c_int {
     traced(
+        doing_call(Call::Allreduce),
         // SAFETY: see the block comment above.
         || unsafe { PMPI_Allreduce(sendbuf, recvbuf, count, datatype, op, comm) },
         |t, start| {
@@ -1679,6 +1673,7 @@ pub unsafe extern "C" fn MPI_Gather(
     comm: MPI_Comm,
 ) -> c_int {
     traced(
+        doing(Call::Gather, comm, root, -1, 0),
         // SAFETY: see the block comment above.
         || unsafe {
             PMPI_Gather(
@@ -1712,6 +1707,7 @@ pub unsafe extern "C" fn MPI_Gatherv(
     comm: MPI_Comm,
 ) -> c_int {
     traced(
+        doing(Call::Gatherv, comm, root, -1, 0),
         // SAFETY: see the block comment above.
         || unsafe {
             PMPI_Gatherv(
@@ -1743,6 +1739,7 @@ pub unsafe extern "C" fn MPI_Allgather(
     comm: MPI_Comm,
 ) -> c_int {
     traced(
+        doing_call(Call::Allgather),
         // SAFETY: see the block comment above.
         || unsafe {
             PMPI_Allgather(
@@ -1775,6 +1772,7 @@ pub unsafe extern "C" fn MPI_Allgatherv(
     comm: MPI_Comm,
 ) -> c_int {
     traced(
+        doing_call(Call::Allgatherv),
         // SAFETY: see the block comment above.
         || unsafe {
             PMPI_Allgatherv(
@@ -1807,6 +1805,7 @@ pub unsafe extern "C" fn MPI_Scatter(
     comm: MPI_Comm,
 ) -> c_int {
     traced(
+        doing(Call::Scatter, comm, root, -1, 0),
         // SAFETY: see the block comment above.
         || unsafe {
             PMPI_Scatter(
@@ -1840,6 +1839,7 @@ pub unsafe extern "C" fn MPI_Scatterv(
     comm: MPI_Comm,
 ) -> c_int {
     traced(
+        doing(Call::Scatterv, comm, root, -1, 0),
         // SAFETY: see the block comment above.
         || unsafe {
             PMPI_Scatterv(

@@ -63,193 +63,13 @@ pub struct TraceArgs {
     pub command: Vec<String>,
 }
 
-// The event flags written by crates/mpi-trace.
-const SEND: u8 = 1;
-const RECV: u8 = 2;
-const PART: u8 = 4;
-// 8 (MISS) marks merged unsuccessful polls; `count` says how many.
-const WORLD: u8 = 16;
+// The files and their reader are shared with the tracer and the exercise checker.
+use trace_format::WORLD;
+pub use trace_format::{Event, JobTrace, Kind, RankTrace, kind_of, read_rank};
 
-/// One recorded MPI call (a line of a rank's file).
-#[derive(Clone, Debug, PartialEq)]
-pub struct Event {
-    pub call: String,
-    /// Nanoseconds, on rank 0's clock.
-    pub start: i64,
-    pub end: i64,
-    /// The other rank (world rank), or -1.
-    pub peer: i32,
-    pub tag: i32,
-    pub bytes: u64,
-    /// Calls this event stands for (merged unsuccessful polls).
-    pub count: u32,
-    pub comm_peer: i32,
-    pub flags: u8,
-}
-
-impl Event {
-    pub fn is_send(&self) -> bool {
-        self.flags & SEND != 0
-    }
-    pub fn is_recv(&self) -> bool {
-        self.flags & RECV != 0
-    }
-    /// Its time is counted by another event of the same call.
-    pub fn is_part(&self) -> bool {
-        self.flags & PART != 0
-    }
-    pub fn kind(&self) -> Kind {
-        kind_of(&self.call)
-    }
-    fn secs(&self) -> f64 {
-        (self.end - self.start).max(0) as f64 * 1e-9
-    }
-}
-
-/// What an MPI call does, for the colours and the summary.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
-    /// MPI_Init, MPI_Finalize, MPI_Abort.
-    Setup,
-    PointToPoint,
-    Collective,
-    /// Waiting for or polling something started earlier (Wait, Test, Probe).
-    Waiting,
-}
-
-pub fn kind_of(call: &str) -> Kind {
-    let name = call.strip_prefix("MPI_").unwrap_or(call);
-    match name {
-        "Init" | "Init_thread" | "Finalize" | "Abort" => Kind::Setup,
-        "Send" | "Ssend" | "Recv" | "Isend" | "Irecv" | "Sendrecv" | "Mrecv" => Kind::PointToPoint,
-        n if n.starts_with("Wait") || n.starts_with("Test") || n.contains("probe") => Kind::Waiting,
-        _ => Kind::Collective,
-    }
-}
-
-/// What one rank recorded.
-#[derive(Clone, Debug)]
-pub struct RankTrace {
-    pub rank: i32,
-    pub size: i32,
-    pub program: String,
-    /// `finalize` or `abort`.
-    pub ended: String,
-    pub dropped: u64,
-    pub untracked: u64,
-    pub events: Vec<Event>,
-}
-
-impl RankTrace {
-    /// When the program's own part began: MPI_Init returned.
-    fn begin(&self) -> i64 {
-        self.events
-            .iter()
-            .find(|e| e.kind() == Kind::Setup)
-            .map_or(0, |e| e.end)
-    }
-    /// When it ended: MPI_Finalize (or MPI_Abort) was called.
-    fn finish(&self) -> i64 {
-        self.events
-            .iter()
-            .rev()
-            .find(|e| e.kind() == Kind::Setup)
-            .map_or_else(|| self.events.last().map_or(0, |e| e.end), |e| e.start)
-    }
-    /// The calls made by the program itself (not Init/Finalize).
-    fn calls(&self) -> impl Iterator<Item = &Event> {
-        self.events.iter().filter(|e| e.kind() != Kind::Setup)
-    }
-}
-
-/// A whole job's trace: one entry per rank, in rank order.
-#[derive(Clone, Debug)]
-pub struct JobTrace {
-    pub ranks: Vec<RankTrace>,
-}
-
-/// Reads every `rank-R.trace` of a folder.
+/// Reads the ranks' files of a job (see [`trace_format::read_dir`]).
 pub fn read_dir(dir: &Path) -> Result<JobTrace, String> {
-    let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let mut ranks = Vec::new();
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let name = path.file_name().unwrap_or_default().to_string_lossy();
-        if name.starts_with("rank-") && name.ends_with(".trace") {
-            ranks.push(read_rank(&path)?);
-        }
-    }
-    if ranks.is_empty() {
-        return Err(format!(
-            "{}: no rank-R.trace files: the job made no MPI_Finalize with the tracing library loaded",
-            dir.display()
-        ));
-    }
-    ranks.sort_by_key(|r| r.rank);
-    let size = ranks[0].size;
-    if ranks.len() != size as usize || ranks.iter().enumerate().any(|(i, r)| r.rank != i as i32) {
-        return Err(format!(
-            "{}: {} rank files for a job of {size} ranks (a rank ended without MPI_Finalize?)",
-            dir.display(),
-            ranks.len()
-        ));
-    }
-    Ok(JobTrace { ranks })
-}
-
-/// Reads one rank's file.
-pub fn read_rank(path: &Path) -> Result<RankTrace, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let bad = |line: usize, why: &str| format!("{}:{line}: {why}", path.display());
-    let mut header: HashMap<&str, &str> = HashMap::new();
-    let mut events = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        if let Some(rest) = line.strip_prefix("# ") {
-            let (key, value) = rest.split_once(' ').unwrap_or((rest, ""));
-            header.insert(key, value);
-            continue;
-        }
-        let f: Vec<&str> = line.split('\t').collect();
-        if f.len() != 9 {
-            return Err(bad(
-                i + 1,
-                "not an event line of mpi-trace (9 tab-separated fields)",
-            ));
-        }
-        let num = |j: usize| {
-            f[j].parse::<i64>()
-                .map_err(|_| bad(i + 1, "a field is not a number"))
-        };
-        events.push(Event {
-            call: f[0].to_owned(),
-            start: num(1)?,
-            end: num(2)?,
-            peer: num(3)? as i32,
-            tag: num(4)? as i32,
-            bytes: num(5)? as u64,
-            count: num(6)? as u32,
-            comm_peer: num(7)? as i32,
-            flags: num(8)? as u8,
-        });
-    }
-    if header.get("mpi-trace") != Some(&"1") {
-        return Err(bad(1, "not a trace file of mpi-trace version 1"));
-    }
-    let num = |key: &str| -> Result<i64, String> {
-        header
-            .get(key)
-            .and_then(|v| v.parse().ok())
-            .ok_or_else(|| bad(1, &format!("the header has no number `{key}`")))
-    };
-    Ok(RankTrace {
-        rank: num("rank")? as i32,
-        size: num("size")? as i32,
-        program: header.get("program").unwrap_or(&"").to_string(),
-        ended: header.get("ended").unwrap_or(&"").to_string(),
-        dropped: num("dropped")? as u64,
-        untracked: num("untracked")? as u64,
-        events,
-    })
+    trace_format::read_dir(dir, None)
 }
 
 /// A message: its send, and its receive if it was received.
@@ -478,6 +298,16 @@ pub fn summary(job: &JobTrace, messages: &[Message], out_dir: &Path) -> String {
         }
         if rank.ended == "abort" {
             let _ = writeln!(s, "rank {} called MPI_Abort", rank.rank);
+        }
+        if let Some(stuck) = rank.stuck_in() {
+            let _ = writeln!(
+                s,
+                "rank {} never returned from {}",
+                rank.rank,
+                stuck.described()
+            );
+        } else if rank.ended == "killed" {
+            let _ = writeln!(s, "rank {} was stopped outside MPI", rank.rank);
         }
     }
     if messages.len() > MAX_ARROWS {
@@ -892,11 +722,13 @@ fn trace_job(args: &TraceArgs, lib: &Path, raw: &Path, trace_root: &Path) -> Res
     let status = command
         .status()
         .map_err(|e| format!("cannot run `{}`: {e}", args.command[0]))?;
-    let job = read_dir(raw).map_err(|e| {
+    // A job stopped while it hung (a timeout, Ctrl-C) leaves each rank's live
+    // file: the calls they were inside are drawn up to this moment.
+    let job = trace_format::read_dir(raw, Some(monotonic_ns())).map_err(|e| {
         if status.success() {
             e
         } else {
-            format!("the traced job failed ({status}) and left no complete trace: {e}")
+            format!("the traced job failed ({status}) and left no trace: {e}")
         }
     })?;
     let program = job.ranks[0].program.clone();
@@ -904,7 +736,7 @@ fn trace_job(args: &TraceArgs, lib: &Path, raw: &Path, trace_root: &Path) -> Res
         Some(out) => out.clone(),
         None => trace_root.join(if program.is_empty() { "job" } else { &program }),
     };
-    write_outputs(&out, raw, &job)?;
+    write_outputs(&out, &job)?;
     let checking_notes = std::env::var_os(crate::notes::CHECK_ENV).is_some();
     if let Some(png) = args.save_png.as_ref().filter(|_| !checking_notes) {
         if let Some(parent) = png.parent().filter(|p| !p.as_os_str().is_empty()) {
@@ -924,9 +756,20 @@ fn trace_job(args: &TraceArgs, lib: &Path, raw: &Path, trace_root: &Path) -> Res
     }
 }
 
+/// Now, on the monotonic clock the ranks of this host time their calls with.
+fn monotonic_ns() -> i64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid out-pointer; CLOCK_MONOTONIC always exists on Linux.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+    ts.tv_sec * 1_000_000_000 + ts.tv_nsec
+}
+
 /// Writes the outputs into a new folder beside `out`, then puts it in place:
 /// `out` is whole or as it was.
-fn write_outputs(out: &Path, raw: &Path, job: &JobTrace) -> Result<(), String> {
+fn write_outputs(out: &Path, job: &JobTrace) -> Result<(), String> {
     let messages = messages(job);
     let parent = out
         .parent()
@@ -939,10 +782,11 @@ fn write_outputs(out: &Path, raw: &Path, job: &JobTrace) -> Result<(), String> {
     let ranks = temp.join("ranks");
     std::fs::create_dir_all(&ranks).map_err(|e| format!("{}: {e}", ranks.display()))?;
     let write = || -> Result<(), String> {
-        for r in 0..job.ranks.len() {
-            let file = format!("rank-{r}.trace");
-            std::fs::copy(raw.join(&file), ranks.join(&file))
-                .map_err(|e| format!("{}: {e}", ranks.join(&file).display()))?;
+        // As text, also for ranks that were killed (read from their live files).
+        for rank in &job.ranks {
+            let file = ranks.join(format!("rank-{}.trace", rank.rank));
+            std::fs::write(&file, rank.to_text())
+                .map_err(|e| format!("{}: {e}", file.display()))?;
         }
         let json = temp.join("trace.json");
         std::fs::write(&json, chrome_json(job, &messages))
@@ -971,6 +815,7 @@ fn write_outputs(out: &Path, raw: &Path, job: &JobTrace) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use trace_format::{RECV, SEND};
 
     fn event(call: &str, start: i64, end: i64, peer: i32, tag: i32, flags: u8) -> Event {
         Event {
@@ -995,6 +840,8 @@ mod tests {
             size,
             program: "demo".into(),
             ended: "finalize".into(),
+            offset_ns: 0,
+            thread_level: 0,
             dropped: 0,
             untracked: 0,
             events: calls,

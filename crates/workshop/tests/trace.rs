@@ -333,3 +333,36 @@ fn a_job_that_cannot_start_is_a_one_line_error() {
     );
     assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
 }
+
+/// The shipped deadlock exercise hangs: stopped by the launcher's timeout, it
+/// still gets its picture, with both receives drawn to the end and named.
+#[test]
+fn a_hung_job_is_drawn_and_each_ranks_waiting_call_named() {
+    let out = tempfile::tempdir().unwrap();
+    bin("libmpi_trace.so");
+    let output = Command::new(WORKSHOP)
+        .args(["trace", "--out"])
+        .arg(out.path())
+        .arg("--")
+        .args(launcher(2))
+        .arg(bin("ex-deadlock"))
+        .env("MPIEXEC_TIMEOUT", "3")
+        .output()
+        .expect("run workshop");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "the job hangs: {stdout}{stderr}");
+    for (rank, partner) in [(0, 1), (1, 0)] {
+        let line = format!("rank {rank} never returned from MPI_Recv(from {partner}");
+        assert!(stdout.contains(&line), "{line}\n{stdout}{stderr}");
+    }
+    assert!(out.path().join("timeline.png").is_file(), "{stdout}");
+    let job = job(out.path());
+    assert!(job.killed());
+    for rank in &job.ranks {
+        let stuck = rank.stuck_in().expect("a call that never returned");
+        assert_eq!(stuck.call, "MPI_Recv");
+        // Drawn to the end: it lasts until the launcher stopped the job (3 s).
+        assert!(stuck.secs() > 2.0, "{stuck:?}");
+    }
+}
