@@ -61,6 +61,10 @@ pub struct Exercise {
     pub timeout_secs: Option<u32>,
     /// Which comparison the checker makes.
     pub expect: Expect,
+    /// The communication the step teaches, checked from the run's trace
+    /// (none: any way of getting the lines right passes).
+    #[serde(default)]
+    pub pattern: Option<crate::pattern::Pattern>,
     /// The runs: every rank count of every entry, with its arguments.
     pub runs: Vec<Runs>,
 }

@@ -12,6 +12,7 @@
 
 pub mod denoise;
 pub mod info;
+pub mod pattern;
 pub mod progress;
 pub mod run;
 pub mod session;

@@ -5,14 +5,29 @@
 //!
 //! Every run gets a fresh folder in which each rank writes what it printed
 //! (see [`crate::session`]), so every line is known by the rank that printed it.
+//! Every run is traced (`libmpi_trace.so`, crates/mpi-trace), so the checker
+//! also knows each MPI call every rank made, and for a job that hangs, the
+//! call each rank is stuck in (from the tracer's live file, read after the
+//! job is stopped: no debugger needed).
+//!
+//! The tracer makes every standard send to another rank synchronous
+//! (`MPI_TRACE_SSEND=1`): a send then waits until its receive has started, as
+//! MPI allows any send to do. A program that works only because MPI buffered
+//! its small messages (two ranks that both send first) hangs in the check, as
+//! it would with larger messages or under another MPI.
 
 use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
+use trace_format::{Event, JobTrace};
+
 use crate::info::workspace_dir;
 use crate::session::CHECK_DIR_VAR;
+
+/// The tracing library, built beside the exercises.
+pub const TRACER: &str = "libmpi_trace.so";
 
 /// Builds and runs the exercise binaries that sit beside the checker.
 #[derive(Debug)]
@@ -42,8 +57,8 @@ pub struct RankOut {
     pub finished: bool,
     /// Messages still waiting for it at the end.
     pub unreceived: Vec<Unreceived>,
-    /// The MPI call it was waiting in when the run was stopped (timeouts only).
-    pub waiting_in: Option<String>,
+    /// The MPI call it was inside when the run was stopped (timeouts only).
+    pub waiting_in: Option<Event>,
 }
 
 /// What one run did.
@@ -63,6 +78,8 @@ pub struct RunOutput {
     pub warnings: Vec<(usize, String)>,
     /// The time limit the run had.
     pub timeout_secs: u32,
+    /// Every MPI call of every rank (None: the trace could not be read).
+    pub trace: Option<JobTrace>,
 }
 
 impl RunOutput {
@@ -116,6 +133,10 @@ impl Runner {
             "exercises",
             "--bin",
             bin,
+            // The tracing library every run is checked through.
+            "-p",
+            "mpi-trace",
+            "--lib",
         ]);
         match self.bin_dir.file_name().and_then(|n| n.to_str()) {
             Some("debug") => {}
@@ -162,6 +183,13 @@ impl Runner {
                 program.display()
             ));
         }
+        let tracer = self.program(TRACER);
+        if !tracer.is_file() {
+            return Err(format!(
+                "{} is not built: cargo build --release -p mpi-trace",
+                tracer.display()
+            ));
+        }
         let folder = tempfile::Builder::new()
             .prefix("run-")
             .tempdir_in(scratch_dir(&self.bin_dir))
@@ -175,8 +203,24 @@ impl Runner {
             shown(&program).display(),
             args.iter().map(|a| format!(" {a}")).collect::<String>()
         );
-        let mut cmd = mpi_basics::launch::mpiexec_command(&program, ranks, &args);
-        cmd.env(CHECK_DIR_VAR, folder.path())
+        // `env VAR=… PROGRAM`: the tracer is loaded into the ranks only, not
+        // into the launcher, whatever the launcher passes on.
+        let trace_dir = folder.path().join("trace");
+        let mut preload = tracer.into_os_string();
+        if let Some(old) = std::env::var_os("LD_PRELOAD").filter(|v| !v.is_empty()) {
+            preload.push(":");
+            preload.push(old);
+        }
+        let mut traced: Vec<std::ffi::OsString> = vec![
+            pair("LD_PRELOAD", &preload),
+            pair("MPI_TRACE_DIR", trace_dir.as_os_str()),
+            "MPI_TRACE_SSEND=1".into(),
+            program.clone().into_os_string(),
+        ];
+        traced.extend(args.iter().map(Into::into));
+        let mut cmd = mpi_basics::launch::mpiexec_command("env", ranks, &[]);
+        cmd.args(&traced)
+            .env(CHECK_DIR_VAR, folder.path())
             // mpiexec's own limit stays as a last resort; the checker stops the job first.
             .env("MPIEXEC_TIMEOUT", (timeout + 60).to_string())
             // The panic message is what the checker reports; no backtrace needed.
@@ -199,16 +243,18 @@ impl Runner {
         let stdout = read_in_background(child.stdout.take());
         let stderr = read_in_background(child.stderr.take());
         let status = wait_or_stop(&mut child, timeout);
+        if status.is_none() {
+            stop_job(&mut child, folder.path(), ranks);
+        }
         let mut ranks_out = read_ranks(folder.path(), ranks);
-        let stopped = status.is_none();
-        if stopped {
-            // Which MPI call was each unfinished rank in? (Read before the kill.)
-            for (rank, out) in ranks_out.iter_mut().enumerate() {
+        // A stopped job's ranks left their live files: the calls they were in.
+        let trace = trace_format::read_dir(&trace_dir, None).ok();
+        if let Some(job) = trace.as_ref().filter(|job| job.killed()) {
+            for (out, rank) in ranks_out.iter_mut().zip(&job.ranks) {
                 if !out.finished {
-                    out.waiting_in = pid_of(folder.path(), rank).and_then(mpi_call_of);
+                    out.waiting_in = rank.stuck_in().cloned();
                 }
             }
-            stop_job(&mut child, folder.path(), ranks);
         }
         let mut warnings = Vec::new();
         for (rank, out) in ranks_out.iter_mut().enumerate() {
@@ -232,6 +278,7 @@ impl Runner {
             ranks: ranks_out,
             warnings,
             timeout_secs: timeout,
+            trace,
         })
     }
 
@@ -240,6 +287,13 @@ impl Runner {
     pub fn failure(&self, out: &RunOutput) -> Option<String> {
         explain(out, out.timeout_secs)
     }
+}
+
+/// `NAME=value`, for `env`.
+fn pair(name: &str, value: &std::ffi::OsStr) -> std::ffi::OsString {
+    let mut pair = std::ffi::OsString::from(format!("{name}="));
+    pair.push(value);
+    pair
 }
 
 fn read_in_background(
@@ -299,39 +353,6 @@ pub fn scratch_dir(bin_dir: &Path) -> PathBuf {
     let dir = bin_dir.parent().unwrap_or(bin_dir).join("exercise-runs");
     let _ = std::fs::create_dir_all(&dir);
     dir
-}
-
-/// The MPI function a stuck process is in, read from its stack with gdb
-/// (when gdb is installed and may attach): e.g. `MPI_Recv`.
-fn mpi_call_of(pid: u32) -> Option<String> {
-    let out = Command::new("timeout")
-        .args([
-            "10",
-            "gdb",
-            "-p",
-            &pid.to_string(),
-            "-batch",
-            "-nx",
-            "-ex",
-            "bt",
-        ])
-        .stdin(Stdio::null())
-        .stderr(Stdio::null())
-        .output()
-        .ok()?;
-    mpi_call_in_backtrace(&String::from_utf8_lossy(&out.stdout))
-}
-
-/// The outermost `MPI_Xxx` (or `PMPI_Xxx`) frame of a gdb backtrace.
-pub fn mpi_call_in_backtrace(bt: &str) -> Option<String> {
-    bt.lines()
-        .rev()
-        .filter(|l| l.starts_with('#'))
-        .find_map(|l| {
-            l.split_whitespace()
-                .find(|w| w.starts_with("MPI_") || w.starts_with("PMPI_"))
-        })
-        .map(|f| f.trim_start_matches('P').to_string())
 }
 
 /// Reads `rank-R.*` of every rank from the run's folder.
@@ -492,10 +513,9 @@ fn timeout_reason(out: &RunOutput, timeout: u32) -> String {
         .iter()
         .map(|&r| {
             let rank = &out.ranks[r];
-            let place = rank
-                .waiting_in
-                .as_ref()
-                .map_or(String::new(), |call| format!(" waiting in {call}"));
+            let place = rank.waiting_in.as_ref().map_or(String::new(), |call| {
+                format!(" waiting in {}", call.described())
+            });
             let last = rank
                 .lines
                 .last()
@@ -509,28 +529,57 @@ fn timeout_reason(out: &RunOutput, timeout: u32) -> String {
     if !done.is_empty() {
         text += &format!("; {} reached the end and waited there", ranks_list(&done));
     }
-    let waits: Vec<&str> = stuck
+    format!("{text}: {}", why_stuck(out, &stuck))
+}
+
+/// Why ranks `stuck` wait, from the calls they are in.
+fn why_stuck(out: &RunOutput, stuck: &[usize]) -> &'static str {
+    let waits: Vec<&Event> = stuck
         .iter()
-        .filter_map(|&r| out.ranks[r].waiting_in.as_deref())
+        .filter_map(|&r| out.ranks[r].waiting_in.as_ref())
         .collect();
-    let receiving = !waits.is_empty()
-        && waits.len() == stuck.len()
-        && waits
-            .iter()
-            .all(|c| c.contains("Recv") || c.contains("Probe"));
-    let why = if receiving && stuck.len() > 1 {
+    let all = !waits.is_empty() && waits.len() == stuck.len();
+    let receiving = |e: &&Event| {
+        e.call.contains("Recv") || e.call.contains("robe") || e.call.starts_with("MPI_Wait")
+    };
+    // Each stuck sender sends to a rank that is itself stuck sending.
+    let sending_to_senders = all
+        && stuck.len() > 1
+        && waits.iter().all(|e| {
+            e.is_send()
+                && e.call != "MPI_Sendrecv"
+                && stuck.iter().any(|&r| {
+                    r as i32 == e.peer
+                        && out.ranks[r]
+                            .waiting_in
+                            .as_ref()
+                            .is_some_and(|theirs| theirs.is_send())
+                })
+        });
+    if sending_to_senders {
+        "each of them waits in MPI_Send for its partner to receive, and the partner is sending \
+         too: both send first. A standard send may wait until its receive has started; this \
+         order works only while MPI buffers small messages (its eager protocol), and hangs \
+         with larger messages or another MPI. The checker sends without buffering to show \
+         it: let one side of each pair receive first, or use MPI_Sendrecv"
+    } else if all && stuck.len() > 1 && waits.iter().all(receiving) {
         "each of them waits to receive, so none of them gets to its send: a deadlock \
          (let one side send first, or send and receive in one call, MPI_Sendrecv)"
-    } else if receiving {
+    } else if all && waits.iter().all(receiving) {
         "it waits for a message that is never sent (or sent to another rank, or with another tag)"
-    } else if waits.iter().any(|c| c.contains("Send")) {
-        "a send waits until its receiver receives: is the receive missing, or does a rank \
-         send to itself, or are two ranks both sending first?"
+    } else if waits.iter().any(|e| e.is_send()) {
+        "a send waits until its receiver receives (the checker sends without buffering): \
+         is the receive missing, or are two ranks both sending first?"
+    } else if waits
+        .iter()
+        .any(|e| e.kind() == trace_format::Kind::Collective)
+    {
+        "a rank waits in a collective call that not every rank makes (every rank makes the \
+         same collective calls, in the same order)"
     } else {
         "a rank waits for a message that is never sent, or in a collective call that not \
          every rank makes"
-    };
-    format!("{text}: {why}")
+    }
 }
 
 /// Explains a failed run from its stderr: a `todo!()` reached, another panic
@@ -674,11 +723,7 @@ mod tests {
     }
 
     #[test]
-    fn the_mpi_call_is_the_outermost_mpi_frame() {
-        let bt = "#0  0x1 in MPIDI_progress_test ()\n#1  0x2 in MPIR_Wait ()\n\
-                  #2  0x3 in internal_Recv ()\n#3  0x4 in PMPI_Recv ()\n#4  0x5 in ex_deadlock::main ()\n";
-        assert_eq!(mpi_call_in_backtrace(bt).as_deref(), Some("MPI_Recv"));
-        assert_eq!(mpi_call_in_backtrace("#0 0x1 in main ()"), None);
+    fn mpi_library_warnings_are_told_apart() {
         assert!(mpi_warning(
             "[1700000000.1] ep.c:123 UCX  WARN  unexpected tag-receive descriptor"
         ));

@@ -192,6 +192,21 @@ fn main() {
     std::process::exit(code);
 }
 
+/// The right lines, and now the right calls: the run's trace against the
+/// exercise's pattern (info.toml), when it has one.
+fn same_pattern(ex: &Exercise, out: &exercises::run::RunOutput) -> Result<(), String> {
+    let Some(pattern) = &ex.pattern else {
+        return Ok(());
+    };
+    let job = out.trace.as_ref().ok_or(
+        "the run left no trace of its MPI calls (is target/release/libmpi_trace.so built for \
+         this MPI? cargo build --release -p mpi-trace)",
+    )?;
+    pattern
+        .check(job)
+        .map_err(|wrong| format!("the output is right, but {wrong}"))
+}
+
 fn what(solution: bool) -> &'static str {
     if solution { "solutions" } else { "exercises" }
 }
@@ -298,12 +313,13 @@ impl Checker {
                     None => {
                         let lines: Vec<Vec<String>> =
                             out.ranks.iter().map(|r| r.lines.clone()).collect();
-                        verifier.check(ranks, &runs.args, &lines).and_then(|()| {
-                            match (&photos, &output) {
+                        verifier
+                            .check(ranks, &runs.args, &lines)
+                            .and_then(|()| match (&photos, &output) {
                                 (Some(p), Some(o)) => p.same_outputs(o),
                                 _ => Ok(()),
-                            }
-                        })
+                            })
+                            .and_then(|()| same_pattern(ex, &out))
                     }
                 };
                 if let Err(reason) = result {
