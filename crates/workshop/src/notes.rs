@@ -98,6 +98,8 @@ struct RunBlock {
     command: String,
     sorted: bool,
     raw: bool,
+    /// The command is shown failing (a job that hangs and is stopped).
+    fails: bool,
     masks: Vec<(Regex, String)>,
 }
 
@@ -145,6 +147,7 @@ fn parse_spec(spec: &str) -> Result<RunBlock, String> {
         command,
         sorted: false,
         raw: false,
+        fails: false,
         masks: default_masks(),
     };
     for option in parts {
@@ -153,6 +156,8 @@ fn parse_spec(spec: &str) -> Result<RunBlock, String> {
             block.sorted = true;
         } else if option == "raw" {
             block.raw = true;
+        } else if option == "fails" {
+            block.fails = true;
         } else if let Some(mask) = option.strip_prefix("mask: ") {
             let (pattern, replacement) = mask
                 .split_once(" => ")
@@ -161,7 +166,7 @@ fn parse_spec(spec: &str) -> Result<RunBlock, String> {
             block.masks.push((regex, replacement.to_owned()));
         } else {
             return Err(format!(
-                "unknown option `{option}` (options: sorted, raw, mask: REGEX => REPLACEMENT)"
+                "unknown option `{option}` (options: sorted, raw, fails, mask: REGEX => REPLACEMENT)"
             ));
         }
     }
@@ -190,7 +195,13 @@ impl RunBlock {
             .stdin(Stdio::null())
             .output()
             .map_err(|e| format!("cannot run `{}`: {e}", self.command))?;
-        if !output.status.success() {
+        if self.fails && output.status.success() {
+            return Err(format!(
+                "`{}` succeeded, and its block says it fails (`| fails`)",
+                self.command
+            ));
+        }
+        if !output.status.success() && !self.fails {
             let stderr = String::from_utf8_lossy(&output.stderr);
             let last = stderr.lines().last().unwrap_or("");
             return Err(format!(
@@ -281,6 +292,8 @@ mod tests {
         assert!(!block.raw);
         assert_eq!(block.masks.len(), 2);
         assert!(parse_spec("x | raw").unwrap().raw);
+        assert!(!block.fails);
+        assert!(parse_spec("x | fails").unwrap().fails);
         assert!(parse_spec("x | shuffled").is_err());
         assert!(parse_spec("x | mask: (unclosed => y").is_err());
     }
@@ -312,6 +325,14 @@ mod tests {
             update_file(&file, &dir, true).unwrap().is_empty(),
             "now up to date"
         );
+        // A block of a command that fails must say so, and then must fail.
+        let failing = |spec: &str| parse_spec(spec).unwrap().render(&dir, true);
+        assert!(failing("echo out; false").is_err());
+        assert_eq!(
+            failing("echo out; false | fails").unwrap(),
+            "```console\n$ echo out; false\nout\n```\n"
+        );
+        assert!(failing("true | fails").is_err());
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
