@@ -6,6 +6,29 @@
 
 use crate::info::Expect;
 
+/// What differs from a correct run, and a nudge for this mistake when the
+/// exercise's own (info.toml's `nudge`) would point at a part that is right.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mismatch {
+    pub reason: String,
+    pub nudge: Option<&'static str>,
+}
+
+impl From<String> for Mismatch {
+    fn from(reason: String) -> Mismatch {
+        Mismatch {
+            reason,
+            nudge: None,
+        }
+    }
+}
+
+impl From<&str> for Mismatch {
+    fn from(reason: &str) -> Mismatch {
+        Mismatch::from(reason.to_string())
+    }
+}
+
 /// Checks the runs of one exercise, one after the other, and remembers what
 /// it needs to compare runs with each other (pi must not depend on the rank count).
 #[derive(Debug)]
@@ -30,7 +53,7 @@ impl Verifier {
         ranks: usize,
         args: &[String],
         by_rank: &[Vec<String>],
-    ) -> Result<(), String> {
+    ) -> Result<(), Mismatch> {
         let lines: Vec<Vec<&str>> = (0..ranks)
             .map(|r| {
                 by_rank.get(r).map_or(Vec::new(), |l| {
@@ -41,7 +64,7 @@ impl Verifier {
                 })
             })
             .collect();
-        match self.expect {
+        let compared: Result<(), String> = match self.expect {
             Expect::FileSplit => check_file_split(ranks, arg_value(args, "--files")?, &lines),
             Expect::Hello => same_lines(hello_mpi_lines(ranks), &lines),
             Expect::P2pLoop => same_lines(hello_lines(ranks), &lines),
@@ -54,10 +77,10 @@ impl Verifier {
                 if let Some(&(first_ranks, first)) = self.pis.first()
                     && (pi - first).abs() > tolerance
                 {
-                    return Err(format!(
+                    return Err(Mismatch::from(format!(
                         "pi = {pi:.16} at {ranks} ranks but {first:.16} at {first_ranks}: \
                          the result must not depend on the rank count"
-                    ));
+                    )));
                 }
                 self.pis.push((ranks, pi));
                 Ok(())
@@ -65,7 +88,7 @@ impl Verifier {
             Expect::ScatterGather => same_lines(scatter_gather_lines(ranks), &lines),
             // Judged over several runs together: see `faster`.
             Expect::Faster { .. } => Ok(()),
-            Expect::Profile => check_profile(arg_value(args, "--steps")?, &lines),
+            Expect::Profile => return check_profile(arg_value(args, "--steps")?, &lines),
             Expect::Denoise { photos } => {
                 let lines = crate::denoise::photo_lines(by_rank)?;
                 let lines: Vec<Vec<&str>> = lines
@@ -74,7 +97,8 @@ impl Verifier {
                     .collect();
                 check_file_split(ranks, photos as u64, &lines)
             }
-        }
+        };
+        compared.map_err(Mismatch::from)
     }
 }
 
@@ -146,9 +170,24 @@ fn table_row(text: &str) -> Option<Row<'_>> {
 
 /// Lesson 2: the pi line, a table in which the loop's lines were really timed
 /// (the `for` line hit N+1 times, its body's lines N times each), and
-/// `The bottleneck is line L` with L the table's top line.
-fn check_profile(steps: u64, by_rank: &[Vec<&str>]) -> Result<(), String> {
+/// `The bottleneck is line L` with L the top line of the table this run printed
+/// (which line that is varies from run to run and machine to machine).
+fn check_profile(steps: u64, by_rank: &[Vec<&str>]) -> Result<(), Mismatch> {
     let lines = by_rank.first().map_or(&[][..], Vec::as_slice);
+    let rows = check_profile_marks(steps, lines)?;
+    check_bottleneck(&rows, lines).map_err(|reason| Mismatch {
+        reason,
+        nudge: Some(BOTTLENECK_NUDGE),
+    })
+}
+
+/// The nudge when the marks are right and only `bottleneck()` is wrong.
+const BOTTLENECK_NUDGE: &str = "the marks are right: bottleneck() returns the number of the \
+                                line whose LineStats has the largest .time (the table's top line)";
+
+/// The pi line and the marks: the loop's lines timed as often as they ran.
+/// Returns the table's rows.
+fn check_profile_marks<'a>(steps: u64, lines: &[&'a str]) -> Result<Vec<Row<'a>>, String> {
     let pi = lines
         .iter()
         .find_map(|l| pi_kernel::PiReport::parse(l))
@@ -187,32 +226,38 @@ fn check_profile(steps: u64, by_rank: &[Vec<&str>]) -> Result<(), String> {
                 .join(", ")
         ));
     }
+    Ok(rows)
+}
+
+/// `The bottleneck is line L`, with L the table's top line. A line whose printed
+/// time is as large as the top's, but for a nanosecond or a thousandth, is the
+/// top line too: the table rounds, and two lines can take the same time.
+fn check_bottleneck(rows: &[Row], lines: &[&str]) -> Result<(), String> {
     let top = rows
         .iter()
         .max_by(|a, b| a.time.total_cmp(&b.time))
-        .expect("the for line is a row");
+        .ok_or("the table has no timed line")?;
     let answer = lines
         .iter()
         .find_map(|l| l.strip_prefix("The bottleneck is line "))
-        .ok_or("no `The bottleneck is line L` line")?;
+        .ok_or("no `The bottleneck is line L` line: print bottleneck()'s answer")?;
     let answer: u64 = answer
         .trim()
         .parse()
         .map_err(|_| format!("`The bottleneck is line {answer}`: not a line number"))?;
-    if answer != top.line {
-        let named = rows
-            .iter()
-            .find(|r| r.line == answer)
-            .map_or("a line that was not timed".to_string(), |r| {
-                format!("`{}`", r.contents)
-            });
-        return Err(format!(
-            "you named line {answer} ({named}), but the table's top line is {} (`{}`, {:.0} ns): \
-             the bottleneck is the line with the most time",
-            top.line, top.contents, top.time
-        ));
+    let named = rows.iter().find(|r| r.line == answer);
+    let slack = (top.time * 1e-3).max(1.0);
+    if named.is_some_and(|r| r.time >= top.time - slack) {
+        return Ok(());
     }
-    Ok(())
+    let named = named.map_or("a line that was not timed".to_string(), |r| {
+        format!("`{}`, {:.0} ns", r.contents, r.time)
+    });
+    Err(format!(
+        "bottleneck() named line {answer} ({named}), but the table's top line is {} (`{}`, \
+         {:.0} ns): the bottleneck is the line with the most time",
+        top.line, top.contents, top.time
+    ))
 }
 
 /// What each rank prints: `lines[r]` are rank r's lines.
@@ -574,7 +619,9 @@ mod tests {
             .iter()
             .map(|ls| ls.iter().map(|l| l.to_string()).collect())
             .collect();
-        Verifier::new(expect).check(by_rank.len(), &args(a), &lines)
+        Verifier::new(expect)
+            .check(by_rank.len(), &args(a), &lines)
+            .map_err(|m| m.reason)
     }
 
     fn check_text(expect: Expect, a: &[&str], by_rank: &[String]) -> Result<(), String> {
@@ -729,6 +776,79 @@ mod tests {
         assert_eq!(hello_mpi_lines(2)[1], ["hello world from process 1/2"]);
     }
 
+    /// The profile program's output: its pi line, a table with the `for` line
+    /// and the loop's two lines timed (line, hits, nanoseconds), and its answer.
+    fn profile_output(steps: u64, rows: &[(u32, u64, f64)], answer: u32) -> Vec<Vec<String>> {
+        let contents = |line: u32| match line {
+            18 => "let step = 1.0 / num_steps as f64;",
+            19 => "let mut sum = 0.0;",
+            20 => "for i in prof.iter(0..num_steps) {",
+            21 => "let x = (i as f64 + 0.5) * step;",
+            _ => "sum += 4.0 / (1.0 + x * x);",
+        };
+        let pi = midpoint_pi(steps);
+        let mut lines = vec![format!(
+            "Pi with {steps} steps is {pi:.20} in 0.010000 secs"
+        )];
+        lines.extend(rows.iter().map(|&(line, hits, ns)| {
+            format!(
+                "{line:>6} {hits:>10} {ns:>12.0} {:>10.1} {:>7.1}  {}",
+                ns / hits as f64,
+                10.0,
+                contents(line)
+            )
+        }));
+        lines.push(format!("The bottleneck is line {answer}"));
+        vec![lines]
+    }
+
+    #[test]
+    fn profile_accepts_the_tables_top_line_and_names_the_wrong_part() {
+        let steps = 1000;
+        let a = args(&["--steps", "1000"]);
+        let check = |rows: &[(u32, u64, f64)], answer: u32| {
+            Verifier::new(Expect::Profile).check(1, &a, &profile_output(steps, rows, answer))
+        };
+        let table = |x: f64, sum: f64| {
+            [
+                (18, 1, 30.0),
+                (20, 1001, 900.0),
+                (21, 1000, x),
+                (22, 1000, sum),
+            ]
+        };
+        // Whichever of the loop's lines is on top in this run's table.
+        assert_eq!(check(&table(800.0, 2500.0), 22), Ok(()));
+        assert_eq!(check(&table(2500.0, 800.0), 21), Ok(()));
+        // A tie, and a time a rounding below the top's, are the top too.
+        assert_eq!(check(&table(2500.0, 2500.0), 21), Ok(()));
+        assert_eq!(check(&table(2500.0, 2500.0), 22), Ok(()));
+        assert_eq!(check(&table(2499.0, 2500.0), 21), Ok(()));
+        // The marks are right and the answer is not: only bottleneck() is named.
+        let wrong = check(&table(800.0, 2500.0), 18).unwrap_err();
+        assert!(
+            wrong
+                .reason
+                .starts_with("bottleneck() named line 18 (`let step"),
+            "{wrong:?}"
+        );
+        assert!(!wrong.reason.contains("prof.tick()"), "{wrong:?}");
+        assert!(
+            wrong
+                .nudge
+                .is_some_and(|n| n.contains("bottleneck()") && !n.contains("prof.tick()")),
+            "{wrong:?}"
+        );
+        assert!(check(&table(800.0, 2500.0), 21).is_err());
+        // The marks are wrong: the exercise's own nudge (about the marks) stays.
+        let unmarked = check(&[(18, 1, 30.0), (19, 1, 20.0)], 18).unwrap_err();
+        assert!(
+            unmarked.reason.contains("the `for` line was not timed"),
+            "{unmarked:?}"
+        );
+        assert_eq!(unmarked.nudge, None);
+    }
+
     #[test]
     fn midpoint_pi_is_the_midpoint_rule() {
         // 3 steps by hand: x = 1/6, 3/6, 5/6.
@@ -760,11 +880,14 @@ mod tests {
         assert_eq!(v.check(2, &args(&a), &on_rank_0(line(good), 2)), Ok(()));
         let err = v
             .check(3, &args(&a), &on_rank_0(line(good - 6e-13), 3))
-            .unwrap_err();
+            .unwrap_err()
+            .reason;
         assert!(err.contains("must not depend on the rank count"), "{err}");
 
         let one = |ranks: usize, text: String, a: &[&str]| {
-            Verifier::new(tol).check(ranks, &args(a), &on_rank_0(text, ranks))
+            Verifier::new(tol)
+                .check(ranks, &args(a), &on_rank_0(text, ranks))
+                .map_err(|m| m.reason)
         };
         // One step (of three at 4 ranks) left out: the workshop's num_steps/size.
         let dropped = good - 4.0 / (1.0 + 1.0) / steps as f64;
@@ -783,13 +906,19 @@ mod tests {
         assert!(err.contains("needs `--steps N`"), "{err}");
         // The right line from the last rank, or from every rank.
         let last = vec![vec![], vec![line(good)]];
-        let err = Verifier::new(tol).check(2, &args(&a), &last).unwrap_err();
+        let err = Verifier::new(tol)
+            .check(2, &args(&a), &last)
+            .unwrap_err()
+            .reason;
         assert!(
             err.starts_with("rank 0 printed nothing and rank 1 printed"),
             "{err}"
         );
         let every = vec![vec![line(good)]; 3];
-        let err = Verifier::new(tol).check(3, &args(&a), &every).unwrap_err();
+        let err = Verifier::new(tol)
+            .check(3, &args(&a), &every)
+            .unwrap_err()
+            .reason;
         assert!(err.starts_with("ranks 1, 2 printed"), "{err}");
     }
 }

@@ -16,7 +16,7 @@ use clap::Parser;
 use exercises::info::{Exercise, Expect, Info};
 use exercises::progress::Progress;
 use exercises::run::{Runner, shown};
-use exercises::verify::Verifier;
+use exercises::verify::{Mismatch, Verifier};
 
 #[derive(Parser)]
 #[command(
@@ -61,11 +61,24 @@ struct Args {
 enum Outcome {
     /// Every run printed what it should; says which runs.
     Pass(String),
-    /// What differed, and at which run (its command) if a run got that far.
+    /// What differed, and at which run (its command) if a run got that far;
+    /// a nudge for this mistake, when info.toml's would point elsewhere.
     Fail {
         reason: String,
         command: Option<String>,
+        nudge: Option<&'static str>,
     },
+}
+
+impl Outcome {
+    /// A FAIL with info.toml's nudge.
+    fn fail(reason: String, command: Option<String>) -> Outcome {
+        Outcome::Fail {
+            reason,
+            command,
+            nudge: None,
+        }
+    }
 }
 
 /// denoise-parallel's photos, and what the serial program makes of them.
@@ -236,10 +249,7 @@ impl Checker {
         if self.build
             && let Err(reason) = self.runner.build(bin, quiet)
         {
-            return Outcome::Fail {
-                reason,
-                command: None,
-            };
+            return Outcome::fail(reason, None);
         }
         let timeout = self
             .timeout
@@ -253,12 +263,7 @@ impl Checker {
         let photos = match ex.expect {
             Expect::Denoise { photos } => match Photos::new(photos, &self.runner.scratch()) {
                 Ok(p) => Some(p),
-                Err(reason) => {
-                    return Outcome::Fail {
-                        reason,
-                        command: None,
-                    };
-                }
+                Err(reason) => return Outcome::fail(reason, None),
             },
             _ => None,
         };
@@ -275,41 +280,32 @@ impl Checker {
                 let output = match &photos {
                     Some(p) => match p.output_for(ranks, &mut args) {
                         Ok(o) => Some(o),
-                        Err(reason) => {
-                            return Outcome::Fail {
-                                reason,
-                                command: None,
-                            };
-                        }
+                        Err(reason) => return Outcome::fail(reason, None),
                     },
                     None => None,
                 };
                 let out = match self.runner.run_for(bin, ranks, &args, timeout) {
                     Ok(out) => out,
-                    Err(reason) => {
-                        return Outcome::Fail {
-                            reason,
-                            command: None,
-                        };
-                    }
+                    Err(reason) => return Outcome::fail(reason, None),
                 };
                 let result = match self.runner.failure(&out) {
-                    Some(reason) => Err(reason),
+                    Some(reason) => Err(Mismatch::from(reason)),
                     None => {
                         let lines: Vec<Vec<String>> =
                             out.ranks.iter().map(|r| r.lines.clone()).collect();
                         verifier.check(ranks, &runs.args, &lines).and_then(|()| {
                             match (&photos, &output) {
-                                (Some(p), Some(o)) => p.same_outputs(o),
+                                (Some(p), Some(o)) => Ok(p.same_outputs(o)?),
                                 _ => Ok(()),
                             }
                         })
                     }
                 };
-                if let Err(reason) = result {
+                if let Err(Mismatch { reason, nudge }) = result {
                     return Outcome::Fail {
                         reason: format!("at {ranks} rank{}: {reason}", plural(ranks)),
                         command: Some(out.command),
+                        nudge,
                     };
                 }
                 for (rank, warning) in &out.warnings {
@@ -331,14 +327,14 @@ impl Checker {
             done.push(format!("{} {noun}{with}", ranks.join(", ")));
         }
         if done.is_empty() {
-            return Outcome::Fail {
-                reason: format!(
+            return Outcome::fail(
+                format!(
                     "no run at {} ranks: its runs are at {}",
                     self.ranks.unwrap_or(0),
                     ex.rank_counts()
                 ),
-                command: None,
-            };
+                None,
+            );
         }
         Outcome::Pass(done.join("; "))
     }
@@ -355,9 +351,11 @@ impl Checker {
     ) -> Outcome {
         let runs = &ex.runs[0];
         let ranks = runs.ranks[0];
-        let fail = |reason: String, command: Option<String>| Outcome::Fail {
-            reason: format!("at {ranks} rank{}: {reason}", plural(ranks)),
-            command,
+        let fail = |reason: String, command: Option<String>| {
+            Outcome::fail(
+                format!("at {ranks} rank{}: {reason}", plural(ranks)),
+                command,
+            )
         };
         if self.build
             && let Err(reason) = self.runner.build(&ex.solution, true)
@@ -415,7 +413,9 @@ impl Checker {
                 true
             }
             Outcome::Fail {
-                reason, command, ..
+                reason,
+                command,
+                nudge,
             } => {
                 println!("FAIL {}: {reason}", ex.name);
                 if let Some(command) = command {
@@ -423,7 +423,7 @@ impl Checker {
                 }
                 let file = self.info.source(ex, self.solution);
                 println!("  edit:   {}", shown(&file).display());
-                println!("  nudge:  {}", ex.nudge);
+                println!("  nudge:  {}", nudge.unwrap_or(&ex.nudge));
                 println!("  more:   ci/check hint {}", ex.name);
                 false
             }
