@@ -333,6 +333,18 @@ fn known_wrong_answers_fail_saying_what_differed() {
         if exercise == "fast-kernel" {
             assert!(ran.ends_with(" --kernel fast"), "{bin}: {ran}");
         }
+        // denoise-parallel's photos and the failing run's output are still
+        // there, where the command reads and writes them.
+        if exercise == "denoise-parallel" {
+            let folder = |flag: &str| {
+                let words: Vec<&str> = ran.split(' ').collect();
+                let at = words.iter().position(|w| *w == flag).unwrap();
+                std::path::PathBuf::from(words[at + 1])
+            };
+            let photos = std::fs::read_dir(folder("--input")).unwrap().count();
+            assert_eq!(photos, 7, "{bin}: {ran}");
+            assert!(folder("--output").is_dir(), "{bin}: {ran}");
+        }
         // A wrong answer from profile's bottleneck() alone is named as such,
         // and so is the nudge: not the marks, which are right.
         if bin == "mutant-profile-first-line" {

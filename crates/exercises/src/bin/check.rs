@@ -9,7 +9,7 @@
 //! `ci/check` alone checks the first exercise not yet done; `ci/check watch`
 //! re-checks it whenever its file is saved; `hint` and `reset` do what they say.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::Parser;
@@ -91,42 +91,67 @@ impl Outcome {
     }
 }
 
-/// denoise-parallel's photos, and what the serial program makes of them.
+/// denoise-parallel's photos, what the serial program makes of them, and the
+/// runs' outputs, in one folder per binary checked
+/// (`target/exercise-runs/ex-denoise-parallel-photos/`). Each check makes it
+/// afresh; a check that FAILS leaves it there, so the `ran:` command works when
+/// pasted, and one that passes removes it.
 struct Photos {
-    folder: tempfile::TempDir,
+    folder: PathBuf,
     files: Vec<String>,
 }
 
 impl Photos {
-    fn new(count: usize, scratch: &std::path::Path) -> Result<Photos, String> {
-        let folder = tempfile::Builder::new()
-            .prefix("photos-")
-            .tempdir_in(scratch)
-            .map_err(|e| format!("cannot make a folder for the photos: {e}"))?;
-        let files = exercises::denoise::make_photos(&folder.path().join("noisy"), count)?;
-        exercises::denoise::serial_outputs(
-            &folder.path().join("noisy"),
-            &folder.path().join("serial"),
-            &files,
-        )?;
+    fn new(count: usize, scratch: &Path, bin: &str) -> Result<Photos, String> {
+        // The binary's name is a crate's binary's: letters, digits, `-` and `_`.
+        let name: String = bin
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let folder = scratch.join(format!("{name}-photos"));
+        if let Err(e) = std::fs::remove_dir_all(&folder)
+            && e.kind() != std::io::ErrorKind::NotFound
+        {
+            return Err(format!(
+                "cannot remove the last check's photos, {}: {e}",
+                shown(&folder).display()
+            ));
+        }
+        let files = exercises::denoise::make_photos(&folder.join("noisy"), count)?;
+        exercises::denoise::serial_outputs(&folder.join("noisy"), &folder.join("serial"), &files)?;
         Ok(Photos { folder, files })
     }
 
     /// A fresh output folder for a run at `ranks` ranks, given in `args`.
-    fn output_for(&self, ranks: usize, args: &mut Vec<String>) -> Result<PathBuf, String> {
-        let output = self.folder.path().join(format!("denoised-{ranks}"));
+    fn output_for(&self, ranks: usize, args: &mut Vec<String>) -> PathBuf {
+        let output = self.folder.join(format!("denoised-{ranks}"));
         let _ = std::fs::remove_dir_all(&output);
         args.extend([
             "--input".to_string(),
-            self.folder.path().join("noisy").display().to_string(),
+            self.folder.join("noisy").display().to_string(),
             "--output".to_string(),
             output.display().to_string(),
         ]);
-        Ok(output)
+        output
     }
 
-    fn same_outputs(&self, output: &std::path::Path) -> Result<(), String> {
-        exercises::denoise::same_outputs(&self.folder.path().join("serial"), output, &self.files)
+    /// Whether a run wrote what denoise-serial does; a run that did needs its
+    /// output no more, so that a FAIL leaves only the failing run's.
+    fn same_outputs(&self, output: &Path) -> Result<(), String> {
+        exercises::denoise::same_outputs(&self.folder.join("serial"), output, &self.files)?;
+        let _ = std::fs::remove_dir_all(output);
+        Ok(())
+    }
+
+    /// The check passed: nothing to look at.
+    fn remove(self) {
+        let _ = std::fs::remove_dir_all(&self.folder);
     }
 }
 
@@ -276,7 +301,7 @@ impl Checker {
         let mut verifier = Verifier::new(ex.expect);
         // denoise-parallel: the photos and the serial program's outputs, made once.
         let photos = match ex.expect {
-            Expect::Denoise { photos } => match Photos::new(photos, &self.runner.scratch()) {
+            Expect::Denoise { photos } => match Photos::new(photos, &self.runner.scratch(), bin) {
                 Ok(p) => Some(p),
                 Err(reason) => return Outcome::fail(reason, None),
             },
@@ -292,13 +317,7 @@ impl Checker {
                 .collect();
             for &ranks in &counts {
                 let mut args = runs.args.clone();
-                let output = match &photos {
-                    Some(p) => match p.output_for(ranks, &mut args) {
-                        Ok(o) => Some(o),
-                        Err(reason) => return Outcome::fail(reason, None),
-                    },
-                    None => None,
-                };
+                let output = photos.as_ref().map(|p| p.output_for(ranks, &mut args));
                 let out = match self.runner.run_for(bin, ranks, &args, timeout) {
                     Ok(out) => out,
                     Err(reason) => return Outcome::fail(reason, None),
@@ -350,6 +369,9 @@ impl Checker {
                 ),
                 None,
             );
+        }
+        if let Some(photos) = photos {
+            photos.remove();
         }
         Outcome::Pass(done.join("; "))
     }
