@@ -102,7 +102,7 @@ pub enum Expect {
     /// `--kernel fast` against the solution's `--kernel naive`, run side by side:
     /// pi within `tolerance` (relative) and at least `speedup` times faster.
     Faster {
-        /// Smallest ratio of the naive loop's time to the fast one's (best of 3 each).
+        /// Smallest ratio of the naive loop's time to the fast one's (best CPU time of 5 each).
         speedup: f64,
         /// Largest relative difference from the naive loop's pi.
         tolerance: f64,

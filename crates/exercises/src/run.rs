@@ -59,6 +59,8 @@ pub struct RankOut {
     pub unreceived: Vec<Unreceived>,
     /// The MPI call it was inside when the run was stopped (timeouts only).
     pub waiting_in: Option<Event>,
+    /// The CPU seconds its `main` used after `exercises::init()`, if it finished.
+    pub cpu_secs: Option<f64>,
 }
 
 /// What one run did.
@@ -389,6 +391,9 @@ fn read_ranks(dir: &Path, ranks: usize) -> Vec<RankOut> {
                     })
                     .collect(),
                 waiting_in: None,
+                cpu_secs: end
+                    .lines()
+                    .find_map(|l| l.strip_prefix("cpu ")?.parse().ok()),
             }
         })
         .collect()

@@ -9,7 +9,9 @@
 //! - writes its process id and host to `rank-R.pid`, so a job that hangs can
 //!   be inspected rank by rank;
 //! - at the end of `main` (when the returned [`Session`] is dropped, just
-//!   before `MPI_Finalize`) writes `finished` to `rank-R.end`, waits for every
+//!   before `MPI_Finalize`) writes `finished` to `rank-R.end`, with `cpu S`,
+//!   the CPU seconds `main` used after `init()` (the fast-kernel check compares
+//!   them with the time the program printed), waits for every
 //!   rank at a barrier, then takes any point-to-point message still waiting to
 //!   be received and writes `unreceived SOURCE TAG BYTES` for each.
 
@@ -33,6 +35,8 @@ pub struct Session {
     universe: Universe,
     /// The checker's folder and this rank's number, when the checker runs us.
     checked: Option<(PathBuf, i32)>,
+    /// The process's CPU seconds when `init()` returned.
+    cpu_at_init: f64,
 }
 
 impl std::fmt::Debug for Session {
@@ -53,7 +57,22 @@ pub fn init() -> Session {
         redirect(&dir, rank);
         (dir, rank)
     });
-    Session { universe, checked }
+    Session {
+        universe,
+        checked,
+        cpu_at_init: process_cpu_secs(),
+    }
+}
+
+/// CPU seconds (user and system, every thread) this process has used so far.
+fn process_cpu_secs() -> f64 {
+    let mut t = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes only the timespec it is given.
+    unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut t) };
+    t.tv_sec as f64 + t.tv_nsec as f64 * 1e-9
 }
 
 impl Session {
@@ -103,7 +122,8 @@ impl Drop for Session {
         let _ = std::io::stdout().flush();
         let _ = std::io::stderr().flush();
         let end = dir.join(format!("rank-{rank}.end"));
-        let mut report = String::from("finished\n");
+        let cpu = process_cpu_secs() - self.cpu_at_init;
+        let mut report = format!("finished\ncpu {cpu:.6}\n");
         let _ = std::fs::write(&end, &report);
 
         let world = self.universe.world();

@@ -108,6 +108,13 @@ fn every_solution_passes_at_every_rank_count() {
     let info = Info::load().unwrap();
     for ex in &info.exercises {
         let (code, out) = check(&["--solution", &ex.name]);
+        // Timing on a machine busy with other work says nothing; the checker
+        // says so (status 75) rather than FAIL.
+        if code == Some(75) && out.starts_with(&format!("BUSY {}: the machine is busy (", ex.name))
+        {
+            eprintln!("{}: not timed, the machine was busy: {out}", ex.name);
+            continue;
+        }
         assert_eq!(code, Some(0), "{}: the solution must PASS\n{out}", ex.name);
         let runs = if ex.rank_counts() == "1" {
             "" // profile and fast-kernel: one process
@@ -269,7 +276,7 @@ fn known_wrong_answers_fail_saying_what_differed() {
             "mutant-profile-first-line",
             &[],
             1,
-            "(`let step = 1.0 / num_steps as f64;`), but the table's top line is",
+            "bottleneck() named line 18 (`let step = 1.0 / num_steps as f64;`, ",
             &[],
         ),
         (
@@ -410,6 +417,38 @@ fn known_wrong_answers_fail_saying_what_differed() {
         let head = format!("FAIL {exercise}: at {ranks} rank{plural}: ");
         assert!(out.starts_with(&head), "{bin}: expected {head}...\n{out}");
         assert!(out.contains(says), "{bin}: expected '{says}'\n{out}");
+        // Every FAIL of a run says how to run it again, with its real arguments.
+        let ran = out
+            .lines()
+            .find_map(|l| l.strip_prefix("  ran:    "))
+            .unwrap_or_else(|| panic!("{bin}: no `ran:` line\n{out}"));
+        let program = format!("/{bin}");
+        assert!(
+            ran.split(' ').any(|w| w.ends_with(&program)),
+            "{bin}: {ran}"
+        );
+        if exercise == "fast-kernel" {
+            assert!(ran.ends_with(" --kernel fast"), "{bin}: {ran}");
+        }
+        // denoise-parallel's photos and the failing run's output are still
+        // there, where the command reads and writes them.
+        if exercise == "denoise-parallel" {
+            let folder = |flag: &str| {
+                let words: Vec<&str> = ran.split(' ').collect();
+                let at = words.iter().position(|w| *w == flag).unwrap();
+                std::path::PathBuf::from(words[at + 1])
+            };
+            let photos = std::fs::read_dir(folder("--input")).unwrap().count();
+            assert_eq!(photos, 7, "{bin}: {ran}");
+            assert!(folder("--output").is_dir(), "{bin}: {ran}");
+        }
+        // A wrong answer from profile's bottleneck() alone is named as such,
+        // and so is the nudge: not the marks, which are right.
+        if bin == "mutant-profile-first-line" {
+            let nudge = out.lines().find(|l| l.starts_with("  nudge:  ")).unwrap();
+            assert!(nudge.contains("bottleneck()"), "{out}");
+            assert!(!out.contains("prof.tick()"), "{out}");
+        }
     }
 }
 

@@ -9,14 +9,14 @@
 //! `ci/check` alone checks the first exercise not yet done; `ci/check watch`
 //! re-checks it whenever its file is saved; `hint` and `reset` do what they say.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::Parser;
 use exercises::info::{Exercise, Expect, Info};
 use exercises::progress::Progress;
 use exercises::run::{Runner, shown};
-use exercises::verify::Verifier;
+use exercises::verify::{KernelRun, Mismatch, Speed, Verifier};
 
 #[derive(Parser)]
 #[command(
@@ -61,49 +61,94 @@ struct Args {
 enum Outcome {
     /// Every run printed what it should; says which runs.
     Pass(String),
-    /// What differed, and at which run (its command) if a run got that far.
+    /// What differed, and at which run (its command) if a run got that far;
+    /// a nudge for this mistake, when info.toml's would point elsewhere.
     Fail {
         reason: String,
         command: Option<String>,
+        nudge: Option<&'static str>,
     },
+    /// The machine was too busy to time the runs fairly: what was measured.
+    /// Not the learner's mistake, and not a PASS either.
+    Busy(String),
 }
 
-/// denoise-parallel's photos, and what the serial program makes of them.
+/// How many times the fast-kernel check runs each loop.
+const FAST_KERNEL_ROUNDS: usize = 5;
+
+/// The exit status of a check the machine was too busy for: sysexits'
+/// EX_TEMPFAIL, "try again later".
+const BUSY_STATUS: i32 = 75;
+
+impl Outcome {
+    /// A FAIL with info.toml's nudge.
+    fn fail(reason: String, command: Option<String>) -> Outcome {
+        Outcome::Fail {
+            reason,
+            command,
+            nudge: None,
+        }
+    }
+}
+
+/// denoise-parallel's photos, what the serial program makes of them, and the
+/// runs' outputs, in one folder per binary checked
+/// (`target/exercise-runs/ex-denoise-parallel-photos/`). Each check makes it
+/// afresh; a check that FAILS leaves it there, so the `ran:` command works when
+/// pasted, and one that passes removes it.
 struct Photos {
-    folder: tempfile::TempDir,
+    folder: PathBuf,
     files: Vec<String>,
 }
 
 impl Photos {
-    fn new(count: usize, scratch: &std::path::Path) -> Result<Photos, String> {
-        let folder = tempfile::Builder::new()
-            .prefix("photos-")
-            .tempdir_in(scratch)
-            .map_err(|e| format!("cannot make a folder for the photos: {e}"))?;
-        let files = exercises::denoise::make_photos(&folder.path().join("noisy"), count)?;
-        exercises::denoise::serial_outputs(
-            &folder.path().join("noisy"),
-            &folder.path().join("serial"),
-            &files,
-        )?;
+    fn new(count: usize, scratch: &Path, bin: &str) -> Result<Photos, String> {
+        // The binary's name is a crate's binary's: letters, digits, `-` and `_`.
+        let name: String = bin
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let folder = scratch.join(format!("{name}-photos"));
+        if let Err(e) = std::fs::remove_dir_all(&folder)
+            && e.kind() != std::io::ErrorKind::NotFound
+        {
+            return Err(format!(
+                "cannot remove the last check's photos, {}: {e}",
+                shown(&folder).display()
+            ));
+        }
+        let files = exercises::denoise::make_photos(&folder.join("noisy"), count)?;
+        exercises::denoise::serial_outputs(&folder.join("noisy"), &folder.join("serial"), &files)?;
         Ok(Photos { folder, files })
     }
 
     /// A fresh output folder for a run at `ranks` ranks, given in `args`.
-    fn output_for(&self, ranks: usize, args: &mut Vec<String>) -> Result<PathBuf, String> {
-        let output = self.folder.path().join(format!("denoised-{ranks}"));
+    fn output_for(&self, ranks: usize, args: &mut Vec<String>) -> PathBuf {
+        let output = self.folder.join(format!("denoised-{ranks}"));
         let _ = std::fs::remove_dir_all(&output);
         args.extend([
             "--input".to_string(),
-            self.folder.path().join("noisy").display().to_string(),
+            self.folder.join("noisy").display().to_string(),
             "--output".to_string(),
             output.display().to_string(),
         ]);
-        Ok(output)
+        output
     }
 
-    fn same_outputs(&self, output: &std::path::Path) -> Result<(), String> {
-        exercises::denoise::same_outputs(&self.folder.path().join("serial"), output, &self.files)
+    /// Whether a run wrote what denoise-serial does.
+    fn same_outputs(&self, output: &Path) -> Result<(), String> {
+        exercises::denoise::same_outputs(&self.folder.join("serial"), output, &self.files)
+    }
+
+    /// The check passed: nothing to look at.
+    fn remove(self) {
+        let _ = std::fs::remove_dir_all(&self.folder);
     }
 }
 
@@ -237,13 +282,18 @@ impl Checker {
         let bin = bin.unwrap_or(ex.bin_name(self.solution)).to_string();
         let outcome = self.check(ex, &bin, false);
         let passed = self.report(ex, &outcome);
+        let busy = matches!(outcome, Outcome::Busy(_));
         // Only the learner's own exercise, checked whole, counts as done.
         if passed && !self.solution && bin == ex.bin && self.ranks.is_none() {
             let ex = ex.clone();
             self.progress.record(&ex);
         }
         self.print_progress();
-        if passed { 0 } else { 1 }
+        match (passed, busy) {
+            (true, _) => 0,
+            (false, true) => BUSY_STATUS,
+            (false, false) => 1,
+        }
     }
 
     /// Builds `bin` (unless told not to) and checks it against exercise `ex`'s runs.
@@ -251,10 +301,7 @@ impl Checker {
         if self.build
             && let Err(reason) = self.runner.build(bin, quiet)
         {
-            return Outcome::Fail {
-                reason,
-                command: None,
-            };
+            return Outcome::fail(reason, None);
         }
         let timeout = self
             .timeout
@@ -266,14 +313,9 @@ impl Checker {
         let mut verifier = Verifier::new(ex.expect);
         // denoise-parallel: the photos and the serial program's outputs, made once.
         let photos = match ex.expect {
-            Expect::Denoise { photos } => match Photos::new(photos, &self.runner.scratch()) {
+            Expect::Denoise { photos } => match Photos::new(photos, &self.runner.scratch(), bin) {
                 Ok(p) => Some(p),
-                Err(reason) => {
-                    return Outcome::Fail {
-                        reason,
-                        command: None,
-                    };
-                }
+                Err(reason) => return Outcome::fail(reason, None),
             },
             _ => None,
         };
@@ -287,45 +329,37 @@ impl Checker {
                 .collect();
             for &ranks in &counts {
                 let mut args = runs.args.clone();
-                let output = match &photos {
-                    Some(p) => match p.output_for(ranks, &mut args) {
-                        Ok(o) => Some(o),
-                        Err(reason) => {
-                            return Outcome::Fail {
-                                reason,
-                                command: None,
-                            };
-                        }
-                    },
-                    None => None,
-                };
+                let output = photos.as_ref().map(|p| p.output_for(ranks, &mut args));
                 let out = match self.runner.run_for(bin, ranks, &args, timeout) {
                     Ok(out) => out,
-                    Err(reason) => {
-                        return Outcome::Fail {
-                            reason,
-                            command: None,
-                        };
-                    }
+                    Err(reason) => return Outcome::fail(reason, None),
                 };
                 let result = match self.runner.failure(&out) {
-                    Some(reason) => Err(reason),
+                    Some(reason) => Err(Mismatch::from(reason)),
                     None => {
                         let lines: Vec<Vec<String>> =
                             out.ranks.iter().map(|r| r.lines.clone()).collect();
                         verifier
                             .check(ranks, &runs.args, &lines)
                             .and_then(|()| match (&photos, &output) {
-                                (Some(p), Some(o)) => p.same_outputs(o),
+                                (Some(p), Some(o)) => Ok(p.same_outputs(o)?),
                                 _ => Ok(()),
                             })
-                            .and_then(|()| same_pattern(ex, &out))
+                            .and_then(|()| same_pattern(ex, &out).map_err(Mismatch::from))
                     }
                 };
-                if let Err(reason) = result {
+                // A run that passed leaves no output behind; a failing one keeps
+                // it, where its `ran:` command writes.
+                if result.is_ok()
+                    && let Some(output) = &output
+                {
+                    let _ = std::fs::remove_dir_all(output);
+                }
+                if let Err(Mismatch { reason, nudge }) = result {
                     return Outcome::Fail {
                         reason: format!("at {ranks} rank{}: {reason}", plural(ranks)),
                         command: Some(out.command),
+                        nudge,
                     };
                 }
                 for (rank, warning) in &out.warnings {
@@ -347,20 +381,25 @@ impl Checker {
             done.push(format!("{} {noun}{with}", ranks.join(", ")));
         }
         if done.is_empty() {
-            return Outcome::Fail {
-                reason: format!(
+            return Outcome::fail(
+                format!(
                     "no run at {} ranks: its runs are at {}",
                     self.ranks.unwrap_or(0),
                     ex.rank_counts()
                 ),
-                command: None,
-            };
+                None,
+            );
+        }
+        if let Some(photos) = photos {
+            photos.remove();
         }
         Outcome::Pass(done.join("; "))
     }
 
     /// The fast-kernel check: the solution's `--kernel naive` and `bin`'s
-    /// `--kernel fast`, 3 times each, alternately, at the first run's rank count.
+    /// `--kernel fast`, alternately, [`FAST_KERNEL_ROUNDS`] times each, at the
+    /// first run's rank count. Each run is timed by the seconds it prints and by
+    /// the CPU time its `main` used (which `exercises::init()` records).
     fn check_faster(
         &self,
         ex: &Exercise,
@@ -371,17 +410,20 @@ impl Checker {
     ) -> Outcome {
         let runs = &ex.runs[0];
         let ranks = runs.ranks[0];
-        let fail = |reason: String, command: Option<String>| Outcome::Fail {
-            reason: format!("at {ranks} rank{}: {reason}", plural(ranks)),
-            command,
+        let fail = |reason: String, command: Option<String>| {
+            Outcome::fail(
+                format!("at {ranks} rank{}: {reason}", plural(ranks)),
+                command,
+            )
         };
         if self.build
             && let Err(reason) = self.runner.build(&ex.solution, true)
         {
             return fail(format!("the naive loop: {reason}"), None);
         }
-        let mut best = [(0.0, f64::INFINITY); 2];
-        for _round in 0..3 {
+        let mut timed: [Vec<KernelRun>; 2] = Default::default();
+        let mut mine = None;
+        for _round in 0..FAST_KERNEL_ROUNDS {
             for (which, (program, kernel)) in [(ex.solution.as_str(), "naive"), (bin, "fast")]
                 .into_iter()
                 .enumerate()
@@ -411,14 +453,23 @@ impl Checker {
                         Some(out.command),
                     );
                 };
-                if report.secs < best[which].1 {
-                    best[which] = (report.pi, report.secs);
+                timed[which].push(KernelRun {
+                    pi: report.pi,
+                    secs: report.secs,
+                    cpu: out.ranks[0].cpu_secs,
+                });
+                if which == 1 {
+                    mine = Some(out.command);
                 }
             }
         }
-        match exercises::verify::faster(best[0], best[1], speedup, tolerance) {
-            Ok(how) => Outcome::Pass(how),
-            Err(reason) => fail(reason, None),
+        match exercises::verify::faster(&timed[0], &timed[1], speedup, tolerance) {
+            Speed::Pass(how) => Outcome::Pass(how),
+            Speed::Fail(reason) => fail(reason, mine),
+            Speed::Busy(what) => Outcome::Busy(format!(
+                "the machine is busy ({what}): run ci/check {} again when it is quieter",
+                ex.name
+            )),
         }
     }
 
@@ -431,7 +482,9 @@ impl Checker {
                 true
             }
             Outcome::Fail {
-                reason, command, ..
+                reason,
+                command,
+                nudge,
             } => {
                 println!("FAIL {}: {reason}", ex.name);
                 if let Some(command) = command {
@@ -439,8 +492,12 @@ impl Checker {
                 }
                 let file = self.info.source(ex, self.solution);
                 println!("  edit:   {}", shown(&file).display());
-                println!("  nudge:  {}", ex.nudge);
+                println!("  nudge:  {}", nudge.unwrap_or(&ex.nudge));
                 println!("  more:   ci/check hint {}", ex.name);
+                false
+            }
+            Outcome::Busy(what) => {
+                println!("BUSY {}: {what}", ex.name);
                 false
             }
         }
