@@ -1,12 +1,37 @@
 //! `info.toml`: the exercises, their binaries, hints, and the runs that check them.
 
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use serde::Deserialize;
 
-/// The crate's folder, where `info.toml`, `exercises/` and `solutions/` are.
+/// The environment variable through which `ci/check` names its clone's root.
+pub const WORKSPACE_VAR: &str = "EXERCISES_WORKSPACE";
+
+/// The crate's folder, where `info.toml`, `exercises/` and `solutions/` are,
+/// in the clone the checker belongs to, found when it runs (so a copied or
+/// moved clone checks itself, even before cargo rebuilds anything):
+/// `$EXERCISES_WORKSPACE` (set by `ci/check`), else the nearest folder above
+/// this program that holds `crates/exercises/info.toml` (programs are built
+/// into `<clone>/target/…`), else where the crate was compiled.
 pub fn crate_dir() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let inside = |root: &Path| root.join("crates").join("exercises");
+        let holds = |root: &Path| inside(root).join("info.toml").is_file();
+        if let Some(root) = std::env::var_os(WORKSPACE_VAR)
+            .map(PathBuf::from)
+            .filter(|root| holds(root))
+        {
+            return inside(&root);
+        }
+        if let Ok(exe) = std::env::current_exe()
+            && let Some(root) = exe.ancestors().skip(1).find(|dir| holds(dir))
+        {
+            return inside(root);
+        }
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    })
 }
 
 /// The workspace's root folder (where `cargo build` runs and paths are shown from).

@@ -227,3 +227,73 @@ fn watch_moves_on_when_an_exercise_passes() {
     assert!(text.contains("exercises are done"), "{text}");
     assert_eq!(out.status.code(), Some(0), "{text}");
 }
+
+/// An instructor copies a built clone for each attendee: the copy's checker
+/// checks the copy (its files, its progress), never the clone it came from.
+#[test]
+fn a_copied_clone_checks_itself() {
+    let original_progress = crate_dir().join(".progress");
+    let before = std::fs::read(&original_progress).ok();
+    let copy = tempfile::tempdir().unwrap();
+    let root = copy.path().join("attendee-7");
+    let crate_copy = root.join("crates/exercises");
+    std::fs::create_dir_all(&crate_copy).unwrap();
+    std::fs::copy(crate_dir().join("info.toml"), crate_copy.join("info.toml")).unwrap();
+    for folder in ["exercises", "solutions"] {
+        std::fs::create_dir(crate_copy.join(folder)).unwrap();
+        for entry in std::fs::read_dir(crate_dir().join(folder)).unwrap() {
+            let path = entry.unwrap().path();
+            std::fs::copy(
+                &path,
+                crate_copy.join(folder).join(path.file_name().unwrap()),
+            )
+            .unwrap();
+        }
+    }
+    // The attendee's edit: hello solved, in the copy only (and built, as cargo would).
+    let info = Info::load().unwrap();
+    let hello = info.find("hello").unwrap();
+    std::fs::copy(
+        hello.source(true),
+        crate_copy.join("exercises").join(&hello.file),
+    )
+    .unwrap();
+    let built = Path::new(CHECK).parent().unwrap();
+    let bin = root.join("target/release");
+    std::fs::create_dir_all(&bin).unwrap();
+    for (from, to) in [
+        ("check", "check"),
+        ("libmpi_trace.so", "libmpi_trace.so"),
+        (hello.solution.as_str(), hello.bin.as_str()),
+    ] {
+        std::fs::copy(built.join(from), bin.join(to)).unwrap();
+    }
+    let check = |args: &[&str]| {
+        let out = Command::new(bin.join("check"))
+            .args(args)
+            .env_remove("EXERCISES_STATE")
+            .env_remove(exercises::info::WORKSPACE_VAR)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned()
+                + &String::from_utf8_lossy(&out.stderr),
+        )
+    };
+    let (code, out) = check(&["--workspace"]);
+    assert_eq!((code, out.trim()), (Some(0), root.to_str().unwrap()));
+    let (code, out) = check(&["--no-build", "hello"]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.starts_with("PASS hello"), "{out}");
+    assert!(out.contains("Progress: 1/"), "{out}");
+    assert!(
+        crate_copy.join(".progress").is_file(),
+        "progress kept in the copy"
+    );
+    assert_eq!(
+        std::fs::read(&original_progress).ok(),
+        before,
+        "the original clone is untouched"
+    );
+}

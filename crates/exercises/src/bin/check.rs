@@ -52,6 +52,10 @@ struct Args {
     /// How to start a job of {n} ranks, e.g. 'srun -n {n}' (sets WORKSHOP_LAUNCHER)
     #[arg(long, value_name = "TEMPLATE")]
     launcher: Option<String>,
+    /// Print the clone (workspace folder) whose exercises this checker checks
+    #[arg(long, conflicts_with_all = ["words", "list", "all"])]
+    workspace: bool,
+
     /// The folder of the exercise files (default: crates/exercises/exercises)
     #[arg(long, value_name = "DIR", hide = true)]
     dir: Option<PathBuf>,
@@ -174,6 +178,10 @@ fn main() {
         }
         // SAFETY: set once at the start, before this program starts any thread.
         unsafe { std::env::set_var("WORKSHOP_LAUNCHER", template) };
+    }
+    if args.workspace {
+        println!("{}", exercises::info::workspace_dir().display());
+        return;
     }
     let mut info = Info::load().unwrap_or_else(|e| lesson_cli::exit_failure(e));
     if let Some(dir) = &args.dir {
