@@ -20,6 +20,9 @@ use mpi::Tag;
 use mpi::topology::SimpleCommunicator;
 use mpi::traits::*;
 use mpi_basics::obj::recv_obj;
+// Yours to call in send_greetings (unused until you do).
+#[allow(unused_imports)]
+use mpi_basics::obj::send_obj;
 
 #[derive(Parser)]
 #[command(about = "Rank 0 sends \"Hello, Rank i\" to every other rank i, which prints it")]
