@@ -247,7 +247,7 @@ impl Trace {
         }
         // SAFETY: index i was claimed by this call alone (fetch_add), see `impl Sync`.
         unsafe { self.live.slot(i).write(event) };
-        self.live.written(i + 1);
+        self.live.written(i + 1, !self.merge);
     }
 
     /// Extends the last event if it is the same unsuccessful poll, just before.

@@ -85,11 +85,18 @@ impl Live {
         }
     }
 
-    /// Says that slots up to `n` are written (what a reader of a killed rank takes).
-    pub fn written(&self, n: usize) {
-        if self.capacity > 0 {
-            self.counter(layout::NEXT)
-                .fetch_max(n as u64, Ordering::Release);
+    /// Says that slots up to `n` are written (what a reader of a killed rank
+    /// takes). `concurrent`: other threads may record at the same time
+    /// (MPI_THREAD_MULTIPLE), so the count only grows; else a plain store.
+    pub fn written(&self, n: usize, concurrent: bool) {
+        if self.capacity == 0 {
+            return;
+        }
+        let next = self.counter(layout::NEXT);
+        if concurrent {
+            next.fetch_max(n as u64, Ordering::Release);
+        } else {
+            next.store(n as u64, Ordering::Release);
         }
     }
 
