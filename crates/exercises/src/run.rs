@@ -566,7 +566,8 @@ fn why_stuck(out: &RunOutput, stuck: &[usize]) -> &'static str {
          too: both send first. A standard send may wait until its receive has started; this \
          order works only while MPI buffers small messages (its eager protocol), and hangs \
          with larger messages or another MPI. The checker sends without buffering to show \
-         it: let one side of each pair receive first, or use MPI_Sendrecv"
+         it (`workshop trace --ssend` draws it): let one side of each pair receive first, \
+         or use MPI_Sendrecv"
     } else if all && stuck.len() > 1 && waits.iter().all(receiving) {
         "each of them waits to receive, so none of them gets to its send: a deadlock \
          (let one side send first, or send and receive in one call, MPI_Sendrecv)"

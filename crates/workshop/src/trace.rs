@@ -51,6 +51,11 @@ pub struct TraceArgs {
     /// The tracing library (default: libmpi_trace.so beside this program)
     #[arg(long, value_name = "FILE")]
     pub lib: Option<PathBuf>,
+    /// Make every send to another rank synchronous (MPI_Ssend), as `ci/check`
+    /// does: a program that works only while MPI buffers small messages hangs
+    /// (stop it with MPIEXEC_TIMEOUT=S), and the trace shows where
+    #[arg(long)]
+    pub ssend: bool,
     /// Do not show the traced program's own output (only the summary)
     #[arg(long)]
     pub hide_output: bool,
@@ -100,7 +105,8 @@ pub fn messages(job: &JobTrace) -> Vec<Message> {
     let mut out = Vec::new();
     for (r, rank) in job.ranks.iter().enumerate() {
         for (i, e) in rank.events.iter().enumerate() {
-            if !e.is_send() || e.peer < 0 {
+            // A send that never returned is drawn as a wait, not as a message.
+            if !e.is_send() || e.peer < 0 || e.never_returned() {
                 continue;
             }
             let key = (r as i32, e.peer, e.tag, e.flags & WORLD != 0);
@@ -650,7 +656,12 @@ fn target_dir() -> Result<PathBuf, String> {
 /// PATH, say) the variables are set for the whole line, and Open MPI's
 /// `mpirun`, which forwards only the variables named with `-x`, gets `-x`s;
 /// the returned flag says so.
-fn launcher_line(command: &[String], preload: &OsStr, dir: &Path) -> (Vec<OsString>, bool) {
+fn launcher_line(
+    command: &[String],
+    preload: &OsStr,
+    dir: &Path,
+    ssend: bool,
+) -> (Vec<OsString>, bool) {
     let is_program = |arg: &String| {
         use std::os::unix::fs::PermissionsExt;
         std::fs::metadata(arg).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
@@ -661,7 +672,11 @@ fn launcher_line(command: &[String], preload: &OsStr, dir: &Path) -> (Vec<OsStri
         preload_var.push(preload);
         let mut dir_var = OsString::from("MPI_TRACE_DIR=");
         dir_var.push(dir);
-        line.splice(i..i, [OsString::from("env"), preload_var, dir_var]);
+        let mut vars = vec![OsString::from("env"), preload_var, dir_var];
+        if ssend {
+            vars.push(OsString::from("MPI_TRACE_SSEND=1"));
+        }
+        line.splice(i..i, vars);
         return (line, false);
     }
     let name = Path::new(&command[0])
@@ -670,8 +685,11 @@ fn launcher_line(command: &[String], preload: &OsStr, dir: &Path) -> (Vec<OsStri
         .to_string_lossy()
         .into_owned();
     if name.contains("openmpi") || name == "orterun" || name == "oshrun" {
-        let flags = ["-x", "LD_PRELOAD", "-x", "MPI_TRACE_DIR"].map(OsString::from);
-        line.splice(1..1, flags);
+        let mut flags = vec!["-x", "LD_PRELOAD", "-x", "MPI_TRACE_DIR"];
+        if ssend {
+            flags.extend(["-x", "MPI_TRACE_SSEND"]);
+        }
+        line.splice(1..1, flags.into_iter().map(OsString::from));
     }
     (line, true)
 }
@@ -708,13 +726,16 @@ fn trace_job(args: &TraceArgs, lib: &Path, raw: &Path, trace_root: &Path) -> Res
         }
         _ => lib.as_os_str().to_owned(),
     };
-    let (line, whole_line) = launcher_line(&args.command, &preload, raw);
+    let (line, whole_line) = launcher_line(&args.command, &preload, raw, args.ssend);
     let mut command = Command::new(&line[0]);
     command.args(&line[1..]);
     if whole_line {
         command
             .env("LD_PRELOAD", &preload)
             .env("MPI_TRACE_DIR", raw);
+        if args.ssend {
+            command.env("MPI_TRACE_SSEND", "1");
+        }
     }
     if args.hide_output {
         command.stdout(std::process::Stdio::null());
@@ -940,7 +961,7 @@ mod tests {
             .into_owned();
         let line = |s: &str| {
             let words: Vec<String> = s.split(' ').map(String::from).collect();
-            let (line, whole) = launcher_line(&words, OsStr::new("/l.so"), Path::new("/d"));
+            let (line, whole) = launcher_line(&words, OsStr::new("/l.so"), Path::new("/d"), false);
             let line: Vec<String> = line
                 .iter()
                 .map(|w| w.to_string_lossy().into_owned())

@@ -334,21 +334,51 @@ fn a_job_that_cannot_start_is_a_one_line_error() {
     assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
 }
 
+/// `workshop trace [--ssend] -- mpiexec -n 2 PROGRAM`, stopped by the
+/// launcher after 3 s: (its output, the summary).
+fn traced_hang(program: &str, ssend: bool, out: &Path) -> (Output, String) {
+    bin("libmpi_trace.so");
+    let mut command = Command::new(WORKSHOP);
+    command.args(["trace", "--out"]).arg(out);
+    if ssend {
+        command.arg("--ssend");
+    }
+    let output = command
+        .arg("--")
+        .args(launcher(2))
+        .arg(bin(program))
+        .env("MPIEXEC_TIMEOUT", "3")
+        .output()
+        .expect("run workshop");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    (output, stdout)
+}
+
+/// Both partners send first: MPICH's buffering lets that pass; with
+/// `--ssend` (synchronous sends, as ci/check makes them) it hangs, and the
+/// trace names both sends.
+#[test]
+fn both_sending_first_hangs_with_synchronous_sends() {
+    let out = tempfile::tempdir().unwrap();
+    let (output, stdout) = traced_hang("mutant-deadlock-both-send-first", true, out.path());
+    assert!(!output.status.success(), "{stdout}");
+    for (rank, partner) in [(0, 1), (1, 0)] {
+        let line = format!("rank {rank} never returned from MPI_Send(to {partner}, tag 0)");
+        assert!(stdout.contains(&line), "{line}\n{stdout}");
+    }
+    // Waiting sends are not messages: none is listed as never received.
+    assert!(
+        stdout.contains("Every message sent was received."),
+        "{stdout}"
+    );
+}
+
 /// The shipped deadlock exercise hangs: stopped by the launcher's timeout, it
 /// still gets its picture, with both receives drawn to the end and named.
 #[test]
 fn a_hung_job_is_drawn_and_each_ranks_waiting_call_named() {
     let out = tempfile::tempdir().unwrap();
-    bin("libmpi_trace.so");
-    let output = Command::new(WORKSHOP)
-        .args(["trace", "--out"])
-        .arg(out.path())
-        .arg("--")
-        .args(launcher(2))
-        .arg(bin("ex-deadlock"))
-        .env("MPIEXEC_TIMEOUT", "3")
-        .output()
-        .expect("run workshop");
+    let (output, _) = traced_hang("ex-deadlock", false, out.path());
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success(), "the job hangs: {stdout}{stderr}");
