@@ -16,7 +16,10 @@
 //! (`ci/check deadlock`) to see how the checker reports a job that hangs.
 //!
 //! Your task: change `swap_with` so that every pair finishes (nothing to fill in:
-//! the program as it is *is* the bug), then run `ci/check deadlock`.
+//! the program as it is *is* the bug), then run `ci/check deadlock`. Careful:
+//! letting both partners *send* first seems to work with MPICH, which buffers
+//! small messages, but MPI does not promise it. The checker sends without
+//! buffering, so that order hangs there too.
 
 use clap::Parser;
 use mpi::topology::SimpleCommunicator;
