@@ -245,6 +245,7 @@ impl Trace {
             self.live.dropped();
             return;
         }
+        self.live.ahead(i + 1);
         // SAFETY: index i was claimed by this call alone (fetch_add), see `impl Sync`.
         unsafe { self.live.slot(i).write(event) };
         self.live.written(i + 1, !self.merge);
