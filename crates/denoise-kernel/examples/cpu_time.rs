@@ -1,5 +1,5 @@
 //! CPU time (not wall time) of each implementation on the benchmark's
-//! 640×480 photo, and the ratios the targets are stated in.
+//! 640×480 photo, and the ratios the speed targets are stated in.
 //!
 //! On a busy shared machine, wall-clock benchmarks measure the neighbours
 //! too; the CPU time this thread actually ran (from /proc, Linux only, 10 ms

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Peak memory of `bilateral` on one large photo, per pixel and against the
-# decoded 8-bit image (3 bytes per pixel), with issue 9's target (at most 1.5 x
+# decoded 8-bit image (3 bytes per pixel), with the memory target (at most 1.5 x
 # the decoded image + 64 MB): a bench script, not a test.
 #
 #   cargo build --release -p denoise-kernel
