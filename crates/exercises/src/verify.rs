@@ -2,9 +2,13 @@
 //!
 //! The expected output is computed here for each run, from its rank count and
 //! arguments, never pasted: the pi the midpoint rule gives for this many steps,
-//! the workshop's lines for this many ranks, the rules a file split must follow.
+//! the workshop's lines for this many ranks (`mpi_basics::expect`), the rules a file split must follow.
 
 use crate::info::Expect;
+pub use mpi_basics::expect::{
+    ByRank, bcast_lines, exchange_lines, hello_lines, hello_mpi_lines, scatter_gather_lines,
+    sum_lines,
+};
 
 mod single_process;
 use single_process::check_profile;
@@ -113,86 +117,6 @@ fn arg_value(args: &[String], flag: &str) -> Result<u64, String> {
         .and_then(|i| args.get(i + 1))
         .and_then(|v| v.parse().ok())
         .ok_or_else(|| format!("info.toml: this check needs `{flag} N` in the run's args"))
-}
-
-/// What each rank prints: `lines[r]` are rank r's lines.
-pub type ByRank = Vec<Vec<String>>;
-
-/// `hello_mpi`: every rank says who it is.
-pub fn hello_mpi_lines(ranks: usize) -> ByRank {
-    (0..ranks)
-        .map(|r| vec![format!("hello world from process {r}/{ranks}")])
-        .collect()
-}
-
-/// `hello_p2p`: every rank but 0 prints rank 0's greeting.
-pub fn hello_lines(ranks: usize) -> ByRank {
-    (0..ranks)
-        .map(|i| match i {
-            0 => vec![],
-            _ => vec![format!("Hello, Rank {i}")],
-        })
-        .collect()
-}
-
-/// `hello_bcast`: every rank but 0 prints what rank 0 broadcast.
-pub fn bcast_lines(ranks: usize) -> ByRank {
-    (0..ranks)
-        .map(|i| match i {
-            0 => vec![],
-            _ => vec![format!("Rank {i} received: Hello from Rank 0")],
-        })
-        .collect()
-}
-
-/// `sum_p2p` and the sum with `reduce`: every rank r has (r+1)·10; rank 0
-/// prints their total.
-pub fn sum_lines(ranks: usize) -> ByRank {
-    let total: usize = (0..ranks).map(|r| (r + 1) * 10).sum();
-    (0..ranks)
-        .map(|r| {
-            let mut lines = vec![format!("Rank {r} has value {}", (r + 1) * 10)];
-            if r == 0 {
-                lines.push(format!("Rank 0 worked out the total {total}"));
-            }
-            lines
-        })
-        .collect()
-}
-
-/// The deadlock exercise: ranks 2k and 2k+1 swap their values (r+1)·10; a
-/// last rank without a partner says so.
-pub fn exchange_lines(ranks: usize) -> ByRank {
-    (0..ranks)
-        .map(|r| {
-            let partner = r ^ 1;
-            vec![if partner < ranks {
-                format!(
-                    "Rank {r} received {} from rank {partner}",
-                    (partner + 1) * 10
-                )
-            } else {
-                format!("Rank {r} has no partner")
-            }]
-        })
-        .collect()
-}
-
-/// `scatter_gather`: rank r receives r; rank 0 collects r·10 from every rank, in rank order.
-pub fn scatter_gather_lines(ranks: usize) -> ByRank {
-    let collected: Vec<String> = (0..ranks).map(|r| (r * 10).to_string()).collect();
-    (0..ranks)
-        .map(|r| {
-            let mut lines = vec![format!("Rank {r} received a scattered int {r}")];
-            if r == 0 {
-                lines.push(format!(
-                    "Rank 0 collected a list [{}]",
-                    collected.join(", ")
-                ));
-            }
-            lines
-        })
-        .collect()
 }
 
 /// Each rank prints its own lines (in any order), each as often as expected.

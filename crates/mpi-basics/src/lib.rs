@@ -1,6 +1,7 @@
 //! The MPI helpers every lesson program shares.
 //!
 //! - [`init`]: start MPI, and make a panic in any rank end the whole job.
+//! - [`expect`]: what the MPI basics lessons print at N ranks (tests and checker compare with it).
 //! - [`launch`]: run a built lesson program under `mpiexec -n N` (tests, tools).
 //! - [`obj`]: send any serde value (mpi4py's lowercase `send`, `bcast`, `scatter`, ...).
 //! - [`ops`]: MAXLOC and MINLOC, the reduce operations rsmpi does not have.
@@ -11,6 +12,7 @@ use mpi::environment::Universe;
 use mpi::topology::SimpleCommunicator;
 use mpi::traits::Communicator;
 
+pub mod expect;
 pub mod launch;
 pub mod obj;
 pub mod ops;

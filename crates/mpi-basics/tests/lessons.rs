@@ -2,6 +2,7 @@
 //! lines the workshop's program would print at that rank count and compares
 //! them, sorted (ranks print in no fixed order), with what the program printed.
 
+use mpi_basics::expect;
 use mpi_basics::launch::{mpiexec, sorted_lines, stdout_of};
 
 /// Runs `program` at `ranks` ranks and checks it succeeds and prints exactly `expected` (any order).
@@ -41,9 +42,7 @@ fn check_needs_more_ranks(program: &str, ranks: usize) {
 #[test]
 fn hello_mpi_greets_from_every_rank() {
     for n in 1..=4 {
-        let expected = (0..n)
-            .map(|r| format!("hello world from process {r}/{n}"))
-            .collect();
+        let expected = expect::sorted(expect::hello_mpi_lines(n));
         check(env!("CARGO_BIN_EXE_hello-mpi"), n, &[], expected);
     }
 }
@@ -63,8 +62,7 @@ fn hello_p2p_sends_each_rank_its_greeting() {
     let program = env!("CARGO_BIN_EXE_hello-p2p");
     check_needs_more_ranks(program, 1);
     for n in 2..=4 {
-        let expected = (1..n).map(|r| format!("Hello, Rank {r}")).collect();
-        check(program, n, &[], expected);
+        check(program, n, &[], expect::sorted(expect::hello_lines(n)));
     }
 }
 
@@ -73,32 +71,16 @@ fn hello_bcast_reaches_every_other_rank() {
     let program = env!("CARGO_BIN_EXE_hello-bcast");
     check_needs_more_ranks(program, 1);
     for n in 2..=4 {
-        let expected = (1..n)
-            .map(|r| format!("Rank {r} received: Hello from Rank 0"))
-            .collect();
-        check(program, n, &[], expected);
+        check(program, n, &[], expect::sorted(expect::bcast_lines(n)));
     }
-}
-
-/// What sum-p2p and sum-reduce print: every rank's value, and the total at rank 0.
-fn sum_lines(n: usize) -> Vec<String> {
-    let values: Vec<usize> = (0..n).map(|r| (r + 1) * 10).collect();
-    let mut lines: Vec<String> = values
-        .iter()
-        .enumerate()
-        .map(|(r, v)| format!("Rank {r} has value {v}"))
-        .collect();
-    let total: usize = values.iter().sum();
-    lines.push(format!("Rank 0 worked out the total {total}"));
-    lines
 }
 
 #[test]
 fn sum_p2p_and_sum_reduce_work_out_the_same_total() {
-    assert!(sum_lines(4).contains(&"Rank 0 worked out the total 100".to_string()));
     for n in 1..=4 {
-        check(env!("CARGO_BIN_EXE_sum-p2p"), n, &[], sum_lines(n));
-        check(env!("CARGO_BIN_EXE_sum-reduce"), n, &[], sum_lines(n));
+        let lines = expect::sorted(expect::sum_lines(n));
+        check(env!("CARGO_BIN_EXE_sum-p2p"), n, &[], lines.clone());
+        check(env!("CARGO_BIN_EXE_sum-reduce"), n, &[], lines);
     }
 }
 
@@ -116,11 +98,7 @@ fn lessons_reject_arguments_with_one_line() {
 #[test]
 fn scatter_gather_collects_ten_times_each_rank() {
     for n in 1..=4 {
-        let mut expected: Vec<String> = (0..n)
-            .map(|r| format!("Rank {r} received a scattered int {r}"))
-            .collect();
-        let list: Vec<usize> = (0..n).map(|r| r * 10).collect();
-        expected.push(format!("Rank 0 collected a list {list:?}"));
+        let expected = expect::sorted(expect::scatter_gather_lines(n));
         check(env!("CARGO_BIN_EXE_scatter-gather"), n, &[], expected);
     }
 }
