@@ -133,7 +133,7 @@ fn reset_puts_the_shipped_file_back_from_git() {
     git(&dir, &["init", "-q"]);
     git(&dir, &["add", "."]);
     git(&dir, &["commit", "-q", "-m", "shipped"]);
-    let file = dir.join("03_hello.rs");
+    let file = dir.join("05_hello.rs");
     let shipped = std::fs::read_to_string(&file).unwrap();
     std::fs::write(&file, "fn main() {}\n").unwrap();
     let (code, out) = copy.run(&["reset", "hello"]);

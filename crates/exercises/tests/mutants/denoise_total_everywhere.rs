@@ -1,4 +1,4 @@
-//! A known wrong answer, `denoise-total-everywhere` of tests/mutants.toml (solutions/05_denoise_parallel.rs
+//! A known wrong answer, `denoise-total-everywhere` of tests/mutants.toml (solutions/06_denoise_parallel.rs
 //! with a few lines replaced, by build.rs). Not an exercise.
 //! Every rank prints the total time, as the workshop's own program does.
 #![allow(dead_code, unused_imports)]

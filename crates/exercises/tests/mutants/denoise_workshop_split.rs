@@ -1,4 +1,4 @@
-//! A known wrong answer, `denoise-workshop-split` of tests/mutants.toml (solutions/05_denoise_parallel.rs
+//! A known wrong answer, `denoise-workshop-split` of tests/mutants.toml (solutions/06_denoise_parallel.rs
 //! with a few lines replaced, by build.rs). Not an exercise.
 //! The workshop's split, len(imgFiles)/size photos per rank: photos are left undone.
 #![allow(dead_code, unused_imports)]

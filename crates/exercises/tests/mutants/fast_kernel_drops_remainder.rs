@@ -1,4 +1,4 @@
-//! A known wrong answer, `fast-kernel-drops-remainder` of tests/mutants.toml (solutions/02_fast_kernel.rs
+//! A known wrong answer, `fast-kernel-drops-remainder` of tests/mutants.toml (solutions/03_fast_kernel.rs
 //! with a few lines replaced, by build.rs). Not an exercise.
 //! The 8 lanes forget the steps left over when 8 does not divide the step count.
 #![allow(dead_code, unused_imports)]

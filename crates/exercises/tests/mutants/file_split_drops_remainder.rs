@@ -1,4 +1,4 @@
-//! A known wrong answer, `file-split-drops-remainder` of tests/mutants.toml (solutions/04_file_split.rs
+//! A known wrong answer, `file-split-drops-remainder` of tests/mutants.toml (solutions/06_file_split.rs
 //! with a few lines replaced, by build.rs). Not an exercise.
 //! The workshop's split, len/size files per rank: the left-over files are lost.
 #![allow(dead_code, unused_imports)]

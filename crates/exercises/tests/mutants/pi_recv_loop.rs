@@ -1,4 +1,4 @@
-//! A known wrong answer, `pi-recv-loop` of tests/mutants.toml (solutions/11_pi_reduce.rs
+//! A known wrong answer, `pi-recv-loop` of tests/mutants.toml (solutions/07_pi_reduce.rs
 //! with a few lines replaced, by build.rs). Not an exercise.
 //! Rank 0 receives every other rank's sum in a loop: the right pi, without reduce.
 #![allow(dead_code, unused_imports)]

@@ -1,4 +1,4 @@
-//! A known wrong answer, `pi-reduce-to-last-rank` of tests/mutants.toml (solutions/11_pi_reduce.rs
+//! A known wrong answer, `pi-reduce-to-last-rank` of tests/mutants.toml (solutions/07_pi_reduce.rs
 //! with a few lines replaced, by build.rs). Not an exercise.
 //! Reduces to the last rank and prints there: the right line from the wrong rank.
 #![allow(dead_code, unused_imports)]

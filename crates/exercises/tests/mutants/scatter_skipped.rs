@@ -1,4 +1,4 @@
-//! A known wrong answer, `scatter-skipped` of tests/mutants.toml (solutions/12_scatter_gather.rs
+//! A known wrong answer, `scatter-skipped` of tests/mutants.toml (solutions/05_scatter_gather.rs
 //! with a few lines replaced, by build.rs). Not an exercise.
 //! Only rank 0 scatters; the others take x = rank: right lines, but rank 0's messages
 //! are never received.

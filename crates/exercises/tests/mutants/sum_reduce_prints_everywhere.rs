@@ -1,4 +1,4 @@
-//! A known wrong answer, `sum-reduce-prints-everywhere` of tests/mutants.toml (solutions/09_sum_reduce.rs
+//! A known wrong answer, `sum-reduce-prints-everywhere` of tests/mutants.toml (solutions/05_sum_reduce.rs
 //! with a few lines replaced, by build.rs). Not an exercise.
 //! An all-reduce, and every rank prints the total.
 #![allow(dead_code, unused_imports)]

@@ -1,16 +1,11 @@
 //! Lesson 2 (workshop section 2.2, `kernprof -l -v pi.py`): find the
-//! bottleneck of the pi program, line by line.
+//! bottleneck of the pi program, line by line. The solution.
 //!
 //! Python's `line_profiler` times every line of a function marked `@profile`.
 //! Rust has no such hook, so here the function says it itself: a line that
 //! starts with `prof.tick();` is timed, and a `for` loop that goes through
 //! `prof.iter(..)` times its `for` line at every step. The program then
 //! prints line_profiler's table (hits, time, % time per line).
-//!
-//! Your task, then run `ci/check profile`:
-//! 1. mark every line of `pi` below: put `prof.tick(); ` at the start of each
-//!    line, and loop over `prof.iter(0..num_steps)`;
-//! 2. complete `bottleneck`: the number of the line that took the most time.
 
 use clap::Parser;
 use pi_kernel::pi_line;
@@ -27,11 +22,11 @@ struct Args {
 // The workshop's Pi function (rustfmt leaves these lines as they are).
 #[rustfmt::skip]
 fn pi(num_steps: u64, prof: &LineProfiler) -> f64 {
-    let step = 1.0 / num_steps as f64;
-    let mut sum = 0.0;
-    for i in 0..num_steps {
-        let x = (i as f64 + 0.5) * step;
-        sum += 4.0 / (1.0 + x * x);
+    prof.tick(); let step = 1.0 / num_steps as f64;
+    prof.tick(); let mut sum = 0.0;
+    for i in prof.iter(0..num_steps) {
+        prof.tick(); let x = (i as f64 + 0.5) * step;
+        prof.tick(); sum += 4.0 / (1.0 + x * x);
     }
     prof.stop(); step * sum
 }
@@ -43,11 +38,11 @@ fn main() {
     let start = std::time::Instant::now();
     let pi = pi(args.steps, &prof);
     println!("{}", pi_line(args.steps, pi, start.elapsed().as_secs_f64()));
-    let file = "crates/exercises/exercises/01_profile.rs";
+    let file = "crates/exercises/solutions/02_profile.rs";
     let stats = prof.stats();
     println!(
         "{}",
-        render_table(file, "pi", include_str!("01_profile.rs"), &stats)
+        render_table(file, "pi", include_str!("02_profile.rs"), &stats)
     );
     println!("The bottleneck is line {}", bottleneck(&stats));
 }
@@ -55,8 +50,9 @@ fn main() {
 /// The line (its number in this file) with the most time: `stats` holds
 /// (line number, hits and time) for every line that was hit.
 fn bottleneck(stats: &[(u32, LineStats)]) -> u32 {
-    todo!(
-        "step 2: which of the {} profiled lines took the most time? (each LineStats has .time)",
-        stats.len()
-    )
+    // The loop's lines run N times each, the others once: one of them wins.
+    stats
+        .iter()
+        .max_by_key(|(_, s)| s.time)
+        .map_or(0, |&(line, _)| line)
 }
