@@ -1,5 +1,9 @@
 //! Tools for instructors running the workshop (the `workshop` command, xtask style).
 //!
+//! - [`lessons`]: `lessons.toml`, the one table of the lessons, and `workshop lessons
+//!   [--write | --check]` for the files made from it or checked against it.
+//! - [`tour`]: `workshop tour`, every lesson's runs in the book's order.
+//! - [`expect`]: `workshop expect PROGRAM N`, the lines a lesson prints at N ranks.
 //! - [`scaling`]: `workshop scaling`, the workshop's "Try -c 2,4,8,16. How does it
 //!   scale?" as a measured table (time, speedup, efficiency, ideal) and plots.
 //! - [`plot`]: speedup-versus-workers charts, PNG and SVG, with plotters.
@@ -14,7 +18,10 @@
 //! lessons' code, so what the table shows is what a learner sees.
 
 pub mod book;
+pub mod expect;
+pub mod lessons;
 pub mod notes;
 pub mod plot;
 pub mod scaling;
+pub mod tour;
 pub mod trace;

@@ -1,10 +1,13 @@
-//! `workshop`: tools for instructors. Run from the repository root after
-//! `cargo build --release --workspace` (or through `ci/scaling`).
+//! `workshop`: tools for instructors. Run from the repository root: `cargo workshop …`
+//! (an alias, .cargo/config.toml), or `target/release/workshop …` once built.
 
 use clap::{Parser, Subcommand};
 use workshop::book::{self, BookArgs};
+use workshop::expect::{self, ExpectArgs};
+use workshop::lessons::{self, LessonsArgs};
 use workshop::notes::{self, NotesArgs};
 use workshop::scaling::{self, ScalingArgs};
+use workshop::tour::{self, TourArgs};
 use workshop::trace::{self, TraceArgs};
 
 #[derive(Parser)]
@@ -16,6 +19,12 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Every lesson's runs in the book's order (lessons.toml), then the exercises and scaling
+    Tour(TourArgs),
+    /// The lesson manifest: list its runs, or --write / --check the files made from it
+    Lessons(LessonsArgs),
+    /// The lines an MPI basics lesson prints at N ranks, computed (sorted, as compared)
+    Expect(ExpectArgs),
     /// Run the pi programs at several worker counts; print the scaling table, plot speedup
     Scaling(ScalingArgs),
     /// Run the commands of workshop-notes/ and refresh (or, with --check, compare) their outputs
@@ -29,6 +38,9 @@ enum Command {
 fn main() {
     let cli: Cli = lesson_cli::parse_args();
     let result = match cli.command {
+        Command::Tour(args) => tour::run(&args),
+        Command::Lessons(args) => lessons::run(&args),
+        Command::Expect(args) => expect::run(&args),
         Command::Scaling(args) => scaling::run(&args),
         Command::Notes(args) => notes::run(&args),
         Command::Trace(args) => trace::run(&args),
