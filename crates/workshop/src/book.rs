@@ -2,7 +2,8 @@
 //!
 //! - `workshop book preprocess` is the book's mdBook preprocessor. On every page it strips
 //!   the front matter, expands `{{#exercise NAME}}` (the exercise's blank and, folded, its
-//!   solution, from `crates/exercises/info.toml`), and expands `{{#include FILE}}` and
+//!   solution, from `crates/exercises/info.toml`, as git's last commit has them: a learner
+//!   edits the exercise files in place), and expands `{{#include FILE}}` and
 //!   `{{#include FILE:ANCHOR}}` itself, so that a missing file or anchor fails the build with
 //!   the page and line, where mdBook's own `links` would show nothing. Lines with the anchor
 //!   comments (`// ANCHOR: name`, `// ANCHOR_END: name`) never reach the page.
@@ -321,7 +322,8 @@ pub fn exercise_table(repo: &Path) -> Result<ExerciseTable, String> {
 }
 
 /// Expands each line `{{#exercise NAME}}` into the exercise's section: what it is, how to
-/// check it, the blank, and the solution folded. Adding an exercise to a page is that line.
+/// check it, the blank, and the solution folded, both as committed ([`exercise_file`]).
+/// Adding an exercise to a page is that line.
 pub fn expand_exercises(text: &str, page: &Path, repo: &Path) -> Result<String, String> {
     if !text.contains(EXERCISE) {
         return Ok(text.to_owned());
@@ -350,27 +352,71 @@ pub fn expand_exercises(text: &str, page: &Path, repo: &Path) -> Result<String, 
                 )
             })?;
         let dir = repo.join("crates/exercises");
-        let (blank, solution) = (
-            dir.join("exercises").join(&ex.file),
-            dir.join("solutions").join(&ex.file),
-        );
+        let at = |e: String| format!("{}:{}: {e}", page.display(), index + 1);
+        let blank = exercise_file(repo, &dir.join("exercises").join(&ex.file)).map_err(at)?;
+        let solution = exercise_file(repo, &dir.join("solutions").join(&ex.file)).map_err(at)?;
         let _ = write!(
             out,
             "## `{name}`\n\n\
              *{workshop}.* Edit `crates/exercises/exercises/{file}`, then run `ci/check {name}`: \
              it checks that {checks}.\n\n\
-             ```rust\n{INCLUDE}{blank}}}}}\n```\n\n\
+             ```rust\n{blank}\n```\n\n\
              <details>\n<summary>Solution (<code>crates/exercises/solutions/{file}</code>)</summary>\n\n\
-             ```rust\n{INCLUDE}{solution}}}}}\n```\n\n\
+             ```rust\n{solution}\n```\n\n\
              </details>\n\n",
             workshop = ex.workshop.trim_end_matches('.'),
             file = ex.file,
             checks = ex.checks.trim_end_matches('.'),
-            blank = blank.display(),
-            solution = solution.display(),
         );
     }
     Ok(out)
+}
+
+/// An exercise file (`file`, in the repository at `repo`) as the book shows it: its text in
+/// git's last commit, anchor lines left out. The learner solves an exercise by editing its
+/// file where it is, so the working tree's copy is theirs; the book shows "the file as you
+/// get it", as `ci/check reset` puts it back (`git show HEAD:FILE`, from the file's folder).
+///
+/// When the repository is not a git checkout (a tarball: no `.git` at its root), the files
+/// as they are are the shipped ones, and are shown without an error. In a checkout, a file
+/// git cannot show (not committed yet, git missing) is an error that says so.
+pub fn exercise_file(repo: &Path, file: &Path) -> Result<String, String> {
+    let text = if repo.join(".git").exists() {
+        committed_text(file)?
+    } else {
+        std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?
+    };
+    Ok(without_anchor_lines(&text)
+        .trim_end_matches('\n')
+        .to_owned())
+}
+
+/// `git show HEAD:./NAME`, run in the file's folder.
+fn committed_text(file: &Path) -> Result<String, String> {
+    let dir = file.parent().unwrap_or(Path::new("."));
+    let name = file
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or_else(|| format!("{}: not a file name", file.display()))?;
+    let out = std::process::Command::new("git")
+        .current_dir(dir)
+        .args(["show", &format!("HEAD:./{name}")])
+        .output()
+        .map_err(|e| {
+            format!(
+                "{}: cannot run git to read the committed file: {e}",
+                file.display()
+            )
+        })?;
+    if !out.status.success() {
+        let why = String::from_utf8_lossy(&out.stderr);
+        return Err(format!(
+            "{}: not in git's last commit ({}); the book shows exercises as committed: commit it first",
+            file.display(),
+            why.lines().next().unwrap_or("git show failed")
+        ));
+    }
+    String::from_utf8(out.stdout).map_err(|_| format!("{}: not UTF-8 in git", file.display()))
 }
 
 /// The pages of SUMMARY.md, in its order (files relative to the notes folder).

@@ -1,11 +1,15 @@
 //! The book shows the lessons' code from their sources: every lesson program is included on
-//! some page of workshop-notes/SUMMARY.md, every exercise has its section, every include
-//! resolves (file and anchor), and no page carries code copied by hand.
+//! some page of workshop-notes/SUMMARY.md, every exercise has its section (as committed, not
+//! as a learner has edited it), every include resolves (file and anchor), and no page carries
+//! code copied by hand.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
-use workshop::book::{exercise_table, expand_exercises, expand_includes, summary_pages};
+use workshop::book::{
+    exercise_file, exercise_table, expand_exercises, expand_includes, summary_pages,
+};
 
 /// The crates whose `src/bin/*.rs` are lesson programs. A new lesson crate goes here.
 const LESSON_CRATES: &[&str] = &[
@@ -77,17 +81,15 @@ fn every_lesson_program_is_included_on_some_page() {
 #[test]
 fn every_exercise_has_its_blank_and_solution_in_the_book() {
     let repo = repo();
-    let included: BTreeSet<PathBuf> = pages()
-        .into_iter()
-        .flat_map(|(_, _, files)| files)
-        .collect();
+    let pages = pages();
     let table = exercise_table(&repo).unwrap();
     assert!(!table.exercise.is_empty());
     for ex in &table.exercise {
         for folder in ["exercises", "solutions"] {
             let file = repo.join("crates/exercises").join(folder).join(&ex.file);
+            let shown = exercise_file(&repo, &file).unwrap_or_else(|e| panic!("{e}"));
             assert!(
-                included.contains(&file.canonicalize().unwrap()),
+                pages.iter().any(|(_, text, _)| text.contains(&shown)),
                 "exercise {}: {} is on no page (add `{{{{#exercise {}}}}}` to workshop-notes/exercises.md)",
                 ex.name,
                 file.display(),
@@ -97,9 +99,94 @@ fn every_exercise_has_its_blank_and_solution_in_the_book() {
     }
 }
 
+/// `git ARGS` in `dir`, which must succeed (a GIT_DIR set around the tests is ignored).
+fn git(dir: &Path, args: &[&str]) {
+    let status = Command::new("git")
+        .current_dir(dir)
+        .args(["-c", "commit.gpgsign=false"])
+        .args(args)
+        .envs([
+            ("GIT_AUTHOR_NAME", "book test"),
+            ("GIT_AUTHOR_EMAIL", "book@test.invalid"),
+            ("GIT_COMMITTER_NAME", "book test"),
+            ("GIT_COMMITTER_EMAIL", "book@test.invalid"),
+        ])
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_WORK_TREE")
+        .env_remove("GIT_INDEX_FILE")
+        .status()
+        .unwrap_or_else(|e| panic!("cannot run git: {e}"));
+    assert!(status.success(), "git {args:?} failed in {}", dir.display());
+}
+
+#[test]
+fn exercises_are_shown_as_committed_after_a_learner_edits_them() {
+    // A git checkout holding what `{{#exercise}}` reads: the table, an exercise, its solution.
+    let repo = repo();
+    let checkout = tempfile::tempdir().unwrap();
+    let root = checkout.path();
+    let ex = exercise_table(&repo)
+        .unwrap()
+        .exercise
+        .into_iter()
+        .find(|e| e.name == "hello")
+        .expect("the exercise `hello` in info.toml");
+    let blank = root.join("crates/exercises/exercises").join(&ex.file);
+    for file in [
+        "crates/exercises/info.toml".to_owned(),
+        format!("crates/exercises/exercises/{}", ex.file),
+        format!("crates/exercises/solutions/{}", ex.file),
+    ] {
+        let to = root.join(&file);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(repo.join(&file), &to).unwrap();
+    }
+    std::fs::create_dir(root.join("workshop-notes")).unwrap();
+    git(root, &["init", "--quiet"]);
+    git(root, &["add", "."]);
+    git(
+        root,
+        &["commit", "--quiet", "--message", "the exercises as shipped"],
+    );
+    let shipped = std::fs::read_to_string(&blank).unwrap();
+    let page = root.join("workshop-notes/exercises.md");
+    let expand = || expand_exercises("{{#exercise hello}}\n", &page, root).unwrap();
+
+    // The learner solves the exercise in its file: the book still shows it as shipped.
+    let solved = shipped.replace(
+        "todo!(",
+        "println!(\"hello world from my solution\"); todo!(",
+    );
+    assert_ne!(solved, shipped, "the blank has a todo!() to replace");
+    std::fs::write(&blank, &solved).unwrap();
+    let text = expand();
+    assert!(
+        text.contains(shipped.trim_end()),
+        "the committed blank is on the page:\n{text}"
+    );
+    assert!(
+        !text.contains("my solution"),
+        "the learner's edit is not:\n{text}"
+    );
+
+    // A tarball (no .git): the files as they are, and no error.
+    std::fs::remove_dir_all(root.join(".git")).unwrap();
+    assert!(expand().contains("my solution"));
+
+    // A checkout whose exercise git cannot show (never committed): an error that says so.
+    git(root, &["init", "--quiet"]);
+    let error = expand_exercises("{{#exercise hello}}\n", &page, root).unwrap_err();
+    assert!(
+        error.contains("exercises.md:1:") && error.contains("commit it"),
+        "{error}"
+    );
+}
+
 #[test]
 fn code_on_the_pages_is_included_never_copied() {
-    for (page, text, _) in pages() {
+    // The pages as written: `{{#exercise}}` puts the exercise files' text in, from git.
+    for (page, _, _) in pages() {
+        let text = std::fs::read_to_string(&page).unwrap();
         let mut lines = text.lines().enumerate();
         while let Some((n, line)) = lines.next() {
             let fence = line.trim_start();

@@ -39,12 +39,14 @@ struct Args {
 
 fn main() {
     let args: Args = parse_args();
+    // ANCHOR: params
     let params = BilateralParams {
         sigma_color: Some(args.sigma_color),
         sigma_spatial: args.sigma_spatial,
         flavour: args.flavour,
         ..BilateralParams::default()
     };
+    // ANCHOR_END: params
     // Everything that can be checked before the work is checked first.
     if let Err(e) = params.check() {
         exit_usage(e);
@@ -60,6 +62,7 @@ fn main() {
         ));
     }
     let max_pixels = args.max_pixels.unwrap_or_else(read::default_max_pixels);
+    // ANCHOR: denoise
     // An input that cannot be read is a usage error (2); the rest fail (1).
     let denoised = denoise_file_with(&args.input, &args.output, &params, max_pixels)
         .unwrap_or_else(|e| match e {
@@ -74,4 +77,5 @@ fn main() {
     }
     let took = denoised.filter_time.as_secs_f64();
     println!("Took {took:.3} seconds for {}", args.input.display());
+    // ANCHOR_END: denoise
 }

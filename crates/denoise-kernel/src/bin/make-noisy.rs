@@ -70,10 +70,12 @@ fn main() {
             })
         })
         .collect();
+    // ANCHOR: plans
     let sizes = if args.small { &SMALL_SIZES } else { &SIZES };
     let plans: Vec<_> = (0..args.count)
         .map(|index| noisy::plan(index, &source_sizes, sizes))
         .collect();
+    // ANCHOR_END: plans
     // Decode the base photos that are used, each once (read strictly, as every
     // photo is: a damaged base photo is an error).
     let photos: Vec<Option<image::RgbImage>> = (0..sources.len())
@@ -90,6 +92,7 @@ fn main() {
     if args.clean {
         create_dir(&args.clean_output);
     }
+    // ANCHOR: make
     // Each photo depends only on its own plan, so the photos are made on all
     // cores at once, the next index taken from a shared counter; the bytes are
     // the same whatever the number of threads.
@@ -119,6 +122,7 @@ fn main() {
             });
         }
     });
+    // ANCHOR_END: make
     let written = written.into_inner();
     let kept = args.count - written;
     let mut manifest = vec![MANIFEST_HEADER.to_string()];

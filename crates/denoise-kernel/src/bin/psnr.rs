@@ -26,6 +26,7 @@ struct Args {
 
 fn main() {
     let args: Args = parse_args();
+    // ANCHOR: psnr
     let clean = FloatImage::open(&args.clean).unwrap_or_else(|e| exit_usage(e));
     for path in &args.images {
         let image = FloatImage::open(path).unwrap_or_else(|e| exit_usage(e));
@@ -33,4 +34,5 @@ fn main() {
             psnr(&clean, &image).unwrap_or_else(|e| exit_usage(format!("{}: {e}", path.display())));
         println!("{}: {db:.2} dB", path.display());
     }
+    // ANCHOR_END: psnr
 }

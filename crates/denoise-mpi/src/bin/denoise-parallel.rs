@@ -53,6 +53,7 @@ struct Args {
 
 fn main() {
     let mut args: Args = lesson_cli::parse_args();
+    // ANCHOR: start
     let universe = mpi_basics::init();
     // The ranks on one machine share its memory: split_shared groups them
     // (MPI_Comm_split_type, MPI_COMM_TYPE_SHARED), and the default photo size
@@ -69,8 +70,10 @@ fn main() {
     // together and exit together: nobody waits for a rank that left.
     drop(universe);
     std::process::exit(status);
+    // ANCHOR_END: start
 }
 
+// ANCHOR: schedules
 fn run(args: &Args, world: &SimpleCommunicator) -> i32 {
     let rank = world.rank();
     let root = world.process_at_rank(0);
@@ -227,3 +230,4 @@ fn dynamic_schedule(world: &SimpleCommunicator, args: &PhotoArgs, files: &[Strin
         report
     })
 }
+// ANCHOR_END: schedules

@@ -75,6 +75,7 @@ fn main() {
         "--quiet",
     ];
 
+    // ANCHOR: measure
     // Every configuration: the serial program (ranks 0 here), then each rank
     // count with each schedule.
     let mut configs = vec![(0, "serial")];
@@ -124,6 +125,7 @@ fn main() {
             t.wall, t.idle, t.cpu
         );
     }
+    // ANCHOR_END: measure
 }
 
 /// Runs a command to the end and times it; exits with its first error line if it fails.

@@ -27,13 +27,16 @@ struct Args {
 
 fn main() {
     let args: Args = lesson_cli::parse_args();
+    // ANCHOR: files
     let total_start = Instant::now();
     let files = plan(&args.photos)
         .and_then(|files| clean_output(&args.photos).map(|()| files))
         .unwrap_or_else(|message| lesson_cli::exit_usage(message));
+    // ANCHOR_END: files
     // Ctrl-C: finish the write in progress, say how far we got, exit 130.
     exit_cleanly_on_signals(None, Some(files.len()));
 
+    // ANCHOR: denoise
     let mut job = Job::new(
         &args.photos,
         None,
@@ -50,5 +53,6 @@ fn main() {
         "Total time {:.3} seconds",
         total_start.elapsed().as_secs_f64()
     );
+    // ANCHOR_END: denoise
     std::process::exit(finish(&args.photos, &files, &[job.report]));
 }

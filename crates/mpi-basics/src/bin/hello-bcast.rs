@@ -17,6 +17,7 @@ struct Args {}
 
 fn main() {
     let _: Args = lesson_cli::parse_args();
+    // ANCHOR: bcast
     let universe = mpi_basics::require_ranks(
         mpi_basics::init(),
         2,
@@ -35,4 +36,5 @@ fn main() {
     if rank != 0 {
         println!("Rank {rank} received: {msg}");
     }
+    // ANCHOR_END: bcast
 }

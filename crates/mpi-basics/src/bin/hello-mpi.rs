@@ -19,6 +19,7 @@ struct Args {
 
 fn main() {
     let args: Args = lesson_cli::parse_args();
+    // ANCHOR: hello
     let universe = mpi_basics::init();
     let world = universe.world(); // COMM_WORLD: every rank of this job
     let (rank, size) = (world.rank(), world.size());
@@ -29,4 +30,5 @@ fn main() {
     } else {
         println!("hello world from process {rank}/{size}");
     }
+    // ANCHOR_END: hello
 }

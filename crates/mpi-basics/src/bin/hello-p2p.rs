@@ -17,6 +17,7 @@ struct Args {}
 
 fn main() {
     let _: Args = lesson_cli::parse_args();
+    // ANCHOR: p2p
     let universe =
         mpi_basics::require_ranks(mpi_basics::init(), 2, "rank 0 sends to the other ranks");
     let world = universe.world();
@@ -38,4 +39,5 @@ fn main() {
         );
         println!("{msg}");
     }
+    // ANCHOR_END: p2p
 }

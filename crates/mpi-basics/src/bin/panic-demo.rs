@@ -16,6 +16,7 @@ struct Args {}
 
 fn main() {
     let _args: Args = lesson_cli::parse_args();
+    // ANCHOR: panic
     let universe = mpi_basics::init();
     let world = universe.world();
     let failing_rank = if world.size() > 1 { 1 } else { 0 };
@@ -27,4 +28,5 @@ fn main() {
         "rank {} passed the barrier (this must not happen)",
         world.rank()
     );
+    // ANCHOR_END: panic
 }

@@ -30,6 +30,7 @@ struct Args {
 
 fn main() {
     let args: Args = lesson_cli::parse_args();
+    // ANCHOR: hybrid
     // Which threads may call MPI? MPI names four levels: SINGLE (no threads),
     // FUNNELED (threads exist, only the main thread calls MPI), SERIALIZED (any
     // thread, one at a time) and MULTIPLE (any thread, any time). This program is
@@ -81,6 +82,7 @@ fn main() {
     } else {
         root.reduce_into(&local_sum, SystemOperation::sum());
     }
+    // ANCHOR_END: hybrid
 }
 
 /// Threads per rank that fill this machine once: its cores divided by the

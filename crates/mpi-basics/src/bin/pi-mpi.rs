@@ -22,6 +22,7 @@ struct Args {
 
 fn main() {
     let args: Args = lesson_cli::parse_args();
+    // ANCHOR: pi
     let universe = mpi_basics::init();
     let world = universe.world();
     let (rank, size) = (world.rank(), world.size());
@@ -45,4 +46,5 @@ fn main() {
     } else {
         root.reduce_into(&local_sum, SystemOperation::sum());
     }
+    // ANCHOR_END: pi
 }

@@ -25,6 +25,7 @@ use mpi_basics::ops::{Loc, maxloc, minloc};
 )]
 struct Args {}
 
+// ANCHOR: helpers
 /// Rank r's number: 3, 1, 4, 2, 5, 3, 1, ...
 fn value(r: Rank) -> i32 {
     (r * 3 + 2) % 5 + 1
@@ -55,9 +56,11 @@ fn reduce_both(root: &Process, x: i32, xs: &[i32], op: SystemOperation) -> Optio
         None
     }
 }
+// ANCHOR_END: helpers
 
 fn main() {
     let _: Args = lesson_cli::parse_args();
+    // ANCHOR: reduce
     let universe = mpi_basics::init();
     let world = universe.world();
     let (rank, size) = (world.rank(), world.size());
@@ -135,4 +138,5 @@ fn main() {
             root.reduce_into(&locs[..], &op);
         }
     }
+    // ANCHOR_END: reduce
 }

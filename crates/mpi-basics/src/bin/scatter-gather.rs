@@ -18,6 +18,7 @@ struct Args {}
 
 fn main() {
     let _: Args = lesson_cli::parse_args();
+    // ANCHOR: scatter_gather
     let universe = mpi_basics::init();
     let world = universe.world();
     let (rank, size) = (world.rank(), world.size());
@@ -38,4 +39,5 @@ fn main() {
         assert_eq!(list, expected, "one value per rank, in rank order");
         println!("Rank {rank} collected a list {list:?}");
     }
+    // ANCHOR_END: scatter_gather
 }

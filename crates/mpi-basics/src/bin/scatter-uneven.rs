@@ -30,6 +30,7 @@ struct Args {
 
 fn main() {
     let args: Args = lesson_cli::parse_args();
+    // ANCHOR: scatter
     let universe = mpi_basics::init();
     let world = universe.world();
     let (rank, size) = (world.rank(), world.size());
@@ -65,4 +66,5 @@ fn main() {
     }
     assert_eq!(part, my_block, "both ways give the same blocks");
     println!("Rank {rank} received {part:?} with scatter_varcount");
+    // ANCHOR_END: scatter
 }

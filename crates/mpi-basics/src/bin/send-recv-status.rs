@@ -26,6 +26,7 @@ use mpi_basics::obj::{recv_obj, send_obj};
 )]
 struct Args {}
 
+// ANCHOR: tags
 const LIST_TAG: i32 = 1;
 const GREETING_TAG: i32 = 2;
 
@@ -34,9 +35,11 @@ const GREETING_TAG: i32 = 2;
 /// job (MPI's default error handler, `MPI_ERRORS_ARE_FATAL`), so a status
 /// we hold always means success.
 const ERROR: u32 = mpi::ffi::MPI_SUCCESS;
+// ANCHOR_END: tags
 
 fn main() {
     let _: Args = lesson_cli::parse_args();
+    // ANCHOR: status
     let universe = mpi_basics::require_ranks(
         mpi_basics::init(),
         2,
@@ -86,4 +89,5 @@ fn main() {
         let greeting = format!("Greetings from rank {rank}");
         send_obj(&dest, &greeting, GREETING_TAG).unwrap_or_else(|e| panic!("{e}"));
     }
+    // ANCHOR_END: status
 }

@@ -17,6 +17,7 @@ struct Args {}
 
 fn main() {
     let _: Args = lesson_cli::parse_args();
+    // ANCHOR: sum
     let universe = mpi_basics::init();
     let world = universe.world();
     let (rank, size) = (world.rank(), world.size());
@@ -41,4 +42,5 @@ fn main() {
     } else {
         send_obj(&world.process_at_rank(0), &val, tag).unwrap_or_else(|e| panic!("{e}"));
     }
+    // ANCHOR_END: sum
 }

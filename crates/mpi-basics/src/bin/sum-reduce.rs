@@ -18,6 +18,7 @@ struct Args {}
 
 fn main() {
     let _: Args = lesson_cli::parse_args();
+    // ANCHOR: reduce
     let universe = mpi_basics::init();
     let world = universe.world();
     let (rank, size) = (world.rank(), world.size());
@@ -37,4 +38,5 @@ fn main() {
     } else {
         root.reduce_into(&val, SystemOperation::sum()); // only the root gets the result
     }
+    // ANCHOR_END: reduce
 }

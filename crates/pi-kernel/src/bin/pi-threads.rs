@@ -34,6 +34,7 @@ fn main() {
         .threads
         .or_else(|| thread::available_parallelism().ok())
         .map_or(1, NonZeroUsize::get);
+    // ANCHOR: threads
     let start = Instant::now();
 
     let sum = thread::scope(|scope| {
@@ -59,4 +60,5 @@ fn main() {
     let pi = pi_from_sum(sum, args.steps);
     let secs = start.elapsed().as_secs_f64();
     println!("{} on {threads} threads", pi_line(args.steps, pi, secs));
+    // ANCHOR_END: threads
 }

@@ -21,9 +21,11 @@ struct Args {
 
 fn main() {
     let args: Args = lesson_cli::parse_args();
+    // ANCHOR: timed_sum
     let start = Instant::now();
     let sum = args.kernel.sum(args.steps, 0, args.steps);
     let pi = pi_from_sum(sum, args.steps);
     let secs = start.elapsed().as_secs_f64();
     println!("{}", pi_line(args.steps, pi, secs));
+    // ANCHOR_END: timed_sum
 }

@@ -18,7 +18,7 @@ struct Args {
     #[arg(long, value_name = "N", default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(1..))]
     steps: u64,
 }
-
+// ANCHOR: pi
 // The workshop's Pi function. `prof.tick();` marks the start of each line
 // and `prof.iter(..)` each step of the loop (rustfmt would split the lines).
 #[rustfmt::skip]
@@ -35,6 +35,7 @@ fn pi(num_steps: u64, prof: &LineProfiler) -> f64 {
     prof.tick(); println!("{}", pi_line(num_steps, pi, secs));
     prof.stop(); pi
 }
+// ANCHOR_END: pi
 
 fn main() {
     let args: Args = lesson_cli::parse_args();
