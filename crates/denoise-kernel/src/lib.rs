@@ -34,8 +34,8 @@
 //! [`Flavour::Skimage`] to compare with Python.
 //!
 //! Both flavours return a constant image unchanged, and both run the same fast
-//! kernel (`src/kernel.rs`, whose comments explain each trick): planar,
-//! zero-padded planes; 8 adjacent output pixels per AVX-512 register (4 with
+//! kernel (`src/kernel.rs` and `src/kernel/x86.rs`, whose comments explain each
+//! trick): planar, zero-padded planes; 8 adjacent output pixels per AVX-512 register (4 with
 //! AVX2, 4 in plain arrays on any other CPU), the path chosen at run time
 //! ([`SimdPath`]). The Skimage flavour gives the same bits on every path; the
 //! Exact flavour agrees to ~1e-16 (it may use fused multiply-add).
