@@ -1,3 +1,5 @@
+//! One file: the marker and scan walks share the bit reader, Huffman tables and error positions.
+//!
 //! Is this JPEG whole? A walk through its compressed data that decodes the
 //! Huffman codes (not the pixels) and checks that they end where the file says.
 //!

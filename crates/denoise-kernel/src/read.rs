@@ -21,8 +21,9 @@ use zune_core::bytestream::ZCursor;
 use zune_core::colorspace::ColorSpace;
 use zune_core::options::DecoderOptions;
 
+use crate::DenoiseError;
+use crate::error::file_error;
 use crate::jpeg_check::{JpegProblem, check_jpeg};
-use crate::{DenoiseError, file_error};
 
 /// About how many bytes the whole pipeline (decode, filter, encode) needs for
 /// one value of a photo with samples of `sample_bytes` bytes: the file's
