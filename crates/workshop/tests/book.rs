@@ -10,15 +10,7 @@ use std::process::Command;
 use workshop::book::{
     exercise_file, exercise_table, expand_exercises, expand_includes, summary_pages,
 };
-
-/// The crates whose `src/bin/*.rs` are lesson programs. A new lesson crate goes here.
-const LESSON_CRATES: &[&str] = &[
-    "pi-kernel",
-    "profiling-demo",
-    "mpi-basics",
-    "denoise-kernel",
-    "denoise-mpi",
-];
+use workshop::lessons::Manifest;
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -54,17 +46,27 @@ fn every_lesson_program_is_included_on_some_page() {
         .into_iter()
         .flat_map(|(_, _, files)| files)
         .collect();
+    // The programs of the lessons on the book's pages (lessons.toml), each from its
+    // crate's src/bin/NAME.rs.
+    let manifest = Manifest::load(&repo()).unwrap_or_else(|e| panic!("{e}"));
     let mut missing = Vec::new();
     let mut programs = 0;
-    for krate in LESSON_CRATES {
-        let bin = repo().join("crates").join(krate).join("src/bin");
-        for entry in std::fs::read_dir(&bin).unwrap_or_else(|e| panic!("{}: {e}", bin.display())) {
-            let path = entry.unwrap().path().canonicalize().unwrap();
-            if path.extension().is_some_and(|e| e == "rs") {
-                programs += 1;
-                if !included.contains(&path) {
-                    missing.push(path.strip_prefix(repo()).unwrap().display().to_string());
-                }
+    for lesson in manifest.lesson.iter().filter(|l| l.page.0.is_some()) {
+        for program in &lesson.programs {
+            let source = lesson
+                .crates
+                .iter()
+                .map(|krate| {
+                    repo()
+                        .join("crates")
+                        .join(krate)
+                        .join(format!("src/bin/{program}.rs"))
+                })
+                .find(|path| path.exists());
+            let Some(path) = source else { continue };
+            programs += 1;
+            if !included.contains(&path.canonicalize().unwrap()) {
+                missing.push(path.strip_prefix(repo()).unwrap().display().to_string());
             }
         }
     }
