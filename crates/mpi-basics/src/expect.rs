@@ -9,12 +9,13 @@
 pub type ByRank = Vec<Vec<String>>;
 
 /// The programs whose lines are computed here, as `workshop expect` names them.
-pub const PROGRAMS: [&str; 7] = [
+pub const PROGRAMS: [&str; 8] = [
     "hello-mpi",
     "hello-p2p",
     "hello-bcast",
     "sum-p2p",
     "sum-reduce",
+    "sum-allreduce",
     "scatter-gather",
     "deadlock",
 ];
@@ -26,6 +27,7 @@ pub fn lines(program: &str, ranks: usize) -> Option<ByRank> {
         "hello-p2p" => hello_lines(ranks),
         "hello-bcast" => bcast_lines(ranks),
         "sum-p2p" | "sum-reduce" => sum_lines(ranks),
+        "sum-allreduce" => allreduce_lines(ranks),
         "scatter-gather" => scatter_gather_lines(ranks),
         "deadlock" => exchange_lines(ranks),
         _ => return None,
@@ -69,6 +71,29 @@ pub fn sum_lines(ranks: usize) -> ByRank {
                 lines.push(format!("Rank 0 worked out the total {total}"));
             }
             lines
+        })
+        .collect()
+}
+
+/// `sum-allreduce`: every rank knows the total of the values (r+1)·10.
+pub fn allreduce_lines(ranks: usize) -> ByRank {
+    let total: usize = (0..ranks).map(|r| (r + 1) * 10).sum();
+    (0..ranks)
+        .map(|r| vec![format!("Rank {r} knows the total {total}")])
+        .collect()
+}
+
+/// `exchange --count N` (in any of its safe modes): partners 2k and 2k+1 swap N numbers; a
+/// last rank without a partner says so.
+pub fn exchange_arrays_lines(ranks: usize, count: usize) -> ByRank {
+    (0..ranks)
+        .map(|r| {
+            let partner = r ^ 1;
+            vec![if partner < ranks {
+                format!("Rank {r} received {count} numbers from rank {partner}")
+            } else {
+                format!("Rank {r} has no partner")
+            }]
         })
         .collect()
 }

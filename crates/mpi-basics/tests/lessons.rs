@@ -228,3 +228,46 @@ fn reduce_ops_computes_every_operation() {
         check(env!("CARGO_BIN_EXE_reduce-ops"), n, &[], expected);
     }
 }
+
+#[test]
+fn sum_allreduce_gives_every_rank_the_total() {
+    for n in 1..=4 {
+        let expected = expect::sorted(expect::allreduce_lines(n));
+        check(env!("CARGO_BIN_EXE_sum-allreduce"), n, &[], expected);
+    }
+}
+
+#[test]
+fn exchange_swaps_arrays_safely_at_any_size() {
+    let program = env!("CARGO_BIN_EXE_exchange");
+    for n in 1..=4 {
+        for mode in ["sendrecv", "nonblocking"] {
+            let expected = expect::sorted(expect::exchange_arrays_lines(n, 100_000));
+            check(program, n, &["--count", "100000", "--mode", mode], expected);
+        }
+        // Small standard sends are buffered by both MPIs we support: it works, unsafely.
+        let expected = expect::sorted(expect::exchange_arrays_lines(n, 10));
+        check(program, n, &["--count", "10"], expected);
+    }
+}
+
+#[test]
+fn exchange_by_synchronous_sends_first_hangs_at_any_size() {
+    // MPI_Ssend waits for the matching receive, which neither partner reaches: the
+    // launcher stops the job after its timeout, and no partner printed a line.
+    let program = env!("CARGO_BIN_EXE_exchange");
+    let out = mpi_basics::launch::mpiexec_command(program, 3, &["--count", "1", "--mode", "ssend"])
+        .env("MPIEXEC_TIMEOUT", "3")
+        .output()
+        .expect("the launcher runs");
+    assert!(
+        !out.status.success(),
+        "a both-Ssend-first exchange cannot finish"
+    );
+    // (MPICH's launcher writes its timeout notice on standard output too.)
+    let printed: Vec<String> = sorted_lines(&out)
+        .into_iter()
+        .filter(|l| l.starts_with("Rank "))
+        .collect();
+    assert_eq!(printed, ["Rank 2 has no partner"]);
+}
