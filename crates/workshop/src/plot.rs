@@ -25,6 +25,8 @@ pub struct Chart {
     pub title: String,
     pub x_desc: String,
     pub lines: Vec<Line>,
+    /// A model's curve (Amdahl's law fitted to the first line), dotted, without markers.
+    pub model: Option<Line>,
     /// The machine's core count, marked by a vertical line.
     pub cores: usize,
 }
@@ -154,6 +156,14 @@ fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, chart: &Chart) -> Resu
                 .map(|p| Circle::new(p, 5, colour.filled())),
         )
         .map_err(fail)?;
+    }
+
+    if let Some(model) = &chart.model {
+        let points: Vec<(f64, f64)> = model.points.iter().copied().filter(finite).collect();
+        plot.draw_series(DashedLineSeries::new(points, 3, 5, BLACK.stroke_width(2)))
+            .map_err(fail)?
+            .label(model.label.as_str())
+            .legend(|(x, y)| PathElement::new([(x, y), (x + 24, y)], BLACK.stroke_width(2)));
     }
 
     plot.configure_series_labels()

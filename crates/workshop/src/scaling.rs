@@ -24,7 +24,10 @@ use crate::plot::{self, Chart, Line};
 
 mod table;
 use table::{DENOISE_TIME, PI_TIME};
-pub use table::{Point, Row, Series, TimeLine, beyond_the_cores, format_table, parse_time, rows};
+pub use table::{
+    Point, Row, Series, TimeLine, amdahl_fraction, amdahl_speedup, beyond_the_cores, format_table,
+    parse_time, rows,
+};
 
 #[derive(clap::Args, Debug)]
 pub struct ScalingArgs {
@@ -282,9 +285,45 @@ fn report(
             row.program, row.ranks, row.threads, row.speedup
         );
     }
+    // "Say, 1000 processes": Amdahl's law fitted to the first series' measured speedups.
+    let mut model = None;
+    if let Some(first) = series.first() {
+        let first_rows = rows(first);
+        if let Some(serial) = amdahl_fraction(&first_rows, cores) {
+            let fitted_on = match cores {
+                2 => "its 2-worker run".to_string(),
+                _ => format!("its runs of 2 to {cores} workers"),
+            };
+            let at_most = if serial > 0.0 {
+                format!("{:.0}", 1.0 / serial)
+            } else {
+                "no limit".into()
+            };
+            println!(
+                "Amdahl's law fitted to {} ({fitted_on}): serial fraction s = {serial:.4}, \
+                 so at most 1/(s + (1-s)/N): {:.1} at 16 workers, {:.1} at 1000, {at_most} at any number \
+                 (strong scaling: the same problem on more workers).",
+                first.name,
+                amdahl_speedup(serial, 16.0),
+                amdahl_speedup(serial, 1000.0)
+            );
+            let top = first_rows
+                .iter()
+                .map(|r| r.ideal)
+                .fold(cores as f64, f64::max);
+            model = Some(Line {
+                label: format!("Amdahl's law, s = {serial:.3} (fitted to {})", first.name),
+                points: (0..=100)
+                    .map(|i| 1.0 + (top - 1.0) * f64::from(i) / 100.0)
+                    .map(|n| (n, amdahl_speedup(serial, n)))
+                    .collect(),
+            });
+        }
+    }
     let chart = Chart {
         title,
         x_desc: x_desc.to_owned(),
+        model,
         lines: series
             .iter()
             .map(|s| Line {
@@ -513,5 +552,37 @@ mod tests {
         );
         assert_eq!(PiProgram::PiMpi.configs(&[1, 4], 2), [(1, 1), (4, 1)]);
         assert_eq!(PiProgram::PiThreads.configs(&[1, 4], 2), [(1, 1), (1, 4)]);
+    }
+
+    #[test]
+    fn amdahl_fit_recovers_the_serial_fraction_and_ignores_oversubscribed_rows() {
+        let serial = 0.1;
+        let points = [1, 2, 4, 8]
+            .iter()
+            .map(|&n| Point {
+                ranks: n,
+                threads: 1,
+                secs: serial + (1.0 - serial) / f64::from(n),
+            })
+            .collect();
+        let series = Series {
+            name: "pi-mpi".into(),
+            points,
+        };
+        let mut table = rows(&series);
+        // An oversubscribed row (more workers than the 4 cores) that gained nothing.
+        table.push(Row {
+            ideal: 16.0,
+            speedup: 1.0,
+            ..table[0].clone()
+        });
+        let fitted = amdahl_fraction(&table, 4).unwrap();
+        assert!((fitted - serial).abs() < 1e-12, "{fitted}");
+        assert!((amdahl_speedup(serial, 1000.0) - 9.91).abs() < 0.01);
+        assert_eq!(
+            amdahl_fraction(&table[..1], 4),
+            None,
+            "one worker fits nothing"
+        );
     }
 }

@@ -101,6 +101,33 @@ pub fn rows(series: &Series) -> Vec<Row> {
         .collect()
 }
 
+/// Amdahl's law: when a fraction `s` of the work is serial, `workers` workers give at most
+/// this speedup, 1 / (s + (1 - s) / workers), however many there are (at most 1/s).
+pub fn amdahl_speedup(serial: f64, workers: f64) -> f64 {
+    1.0 / (serial + (1.0 - serial) / workers)
+}
+
+/// The serial fraction that best fits measured speedups under Amdahl's law: a least-squares
+/// fit of 1/speedup = s + (1 - s)/N over the rows with 2 up to `cores` workers (past the
+/// cores, workers take turns, which the law does not model). `None` without such a row;
+/// clamped to 0..=1 (a superlinear speedup fits as no serial part).
+pub fn amdahl_fraction(rows: &[Row], cores: usize) -> Option<f64> {
+    // 1/S - 1/N = s (1 - 1/N): a line through the origin in x = 1 - 1/N.
+    let (mut xy, mut xx) = (0.0, 0.0);
+    for row in rows {
+        if row.ideal > 1.0
+            && row.ideal <= cores as f64
+            && row.speedup.is_finite()
+            && row.speedup > 0.0
+        {
+            let x = 1.0 - 1.0 / row.ideal;
+            xy += x * (1.0 / row.speedup - 1.0 / row.ideal);
+            xx += x * x;
+        }
+    }
+    (xx > 0.0).then(|| (xy / xx).clamp(0.0, 1.0))
+}
+
 /// The rows as a Markdown table, columns padded to line up in a terminal.
 pub fn format_table(rows: &[Row]) -> String {
     let number = |value: f64, text: String| if value.is_finite() { text } else { "-".into() };
