@@ -14,6 +14,14 @@ mod single_process;
 use single_process::check_profile;
 pub use single_process::{KernelRun, Speed, faster};
 
+mod file_split;
+use file_split::check_file_split;
+pub use file_split::file_names;
+
+mod pi;
+use pi::check_pi;
+pub use pi::midpoint_pi;
+
 /// What differs from a correct run, and a nudge for this mistake when the
 /// exercise's own (info.toml's `nudge`) would point at a part that is right.
 #[derive(Debug, Clone, PartialEq)]
@@ -189,201 +197,6 @@ fn backticked(items: &[impl AsRef<str>]) -> String {
     }
 }
 
-/// The file names Exercise 1's program makes for `--files N`.
-pub fn file_names(files: u64) -> Vec<String> {
-    (0..files).map(|i| format!("noisy_{i:03}.jpg")).collect()
-}
-
-/// Exercise 1: every file exactly once, in contiguous blocks in rank order,
-/// block sizes differing by at most one.
-fn check_file_split(ranks: usize, files: u64, by_rank: &[Vec<&str>]) -> Result<(), String> {
-    let names = file_names(files);
-    let mut owners: Vec<Vec<usize>> = vec![Vec::new(); names.len()]; // ranks per file
-    let mut blocks: Vec<Vec<usize>> = vec![Vec::new(); ranks]; // files per rank
-    for (printer, line) in (0..)
-        .zip(by_rank)
-        .flat_map(|(r, ls)| ls.iter().map(move |l| (r, l)))
-    {
-        let (rank, name) = line
-            .strip_prefix("Process ")
-            .and_then(|rest| rest.split_once(": "))
-            .ok_or_else(|| format!("unexpected line `{line}`: expected `Process R: FILE`"))?;
-        let rank: usize = rank.parse().ok().filter(|&r| r < ranks).ok_or_else(|| {
-            format!(
-                "`{line}`: R must be this process's rank, 0 to {}",
-                ranks - 1
-            )
-        })?;
-        if rank != printer {
-            return Err(format!(
-                "rank {printer} printed `{line}`: each rank prints its own rank, {printer}"
-            ));
-        }
-        let file = names
-            .iter()
-            .position(|n| n == name)
-            .ok_or_else(|| format!("`{line}`: {name} is not one of the {files} files"))?;
-        owners[file].push(rank);
-        blocks[rank].push(file);
-    }
-
-    let missing: Vec<&String> = (0..names.len())
-        .filter(|&f| owners[f].is_empty())
-        .map(|f| &names[f])
-        .collect();
-    if !missing.is_empty() {
-        return Err(format!(
-            "{files} files at {ranks} ranks: no rank handled {} (what about the files \
-             left over when {ranks} does not divide {files}?)",
-            backticked(&missing)
-        ));
-    }
-    if let Some(f) = (0..names.len()).find(|&f| owners[f].len() > 1) {
-        let by: Vec<String> = owners[f].iter().map(usize::to_string).collect();
-        return Err(format!(
-            "{} was handled {} times (by ranks {}): each file goes to one rank",
-            names[f],
-            owners[f].len(),
-            by.join(", ")
-        ));
-    }
-    for (rank, block) in blocks.iter_mut().enumerate() {
-        block.sort_unstable();
-        if let (Some(&first), Some(&last)) = (block.first(), block.last())
-            && last - first + 1 != block.len()
-        {
-            return Err(format!(
-                "rank {rank} handles {} to {} but not every file between: a rank's files \
-                 must be one contiguous block",
-                names[first], names[last]
-            ));
-        }
-    }
-    let starts: Vec<usize> = blocks.iter().filter_map(|b| b.first().copied()).collect();
-    if starts.windows(2).any(|w| w[0] > w[1]) {
-        return Err(format!(
-            "the blocks are not in rank order (rank 0 first): {}",
-            describe_blocks(&blocks)
-        ));
-    }
-    let sizes: Vec<usize> = blocks.iter().map(Vec::len).collect();
-    let (min, max) = (sizes.iter().min(), sizes.iter().max());
-    if let (Some(min), Some(max)) = (min, max)
-        && max - min > 1
-    {
-        return Err(format!(
-            "files per rank {sizes:?}: the sizes must differ by at most one \
-             (give the left-over files to the first ranks, one each)"
-        ));
-    }
-    Ok(())
-}
-
-fn describe_blocks(blocks: &[Vec<usize>]) -> String {
-    let parts: Vec<String> = blocks
-        .iter()
-        .enumerate()
-        .map(|(r, b)| match (b.first(), b.last()) {
-            (Some(first), Some(last)) => format!("rank {r} has files {first}..={last}"),
-            _ => format!("rank {r} has none"),
-        })
-        .collect();
-    parts.join(", ")
-}
-
-/// The midpoint rule for pi with `steps` steps, summed here with compensated
-/// (Neumaier) summation, so it is independent of the kernels the exercise uses
-/// and accurate to about one rounding.
-pub fn midpoint_pi(steps: u64) -> f64 {
-    let step = 1.0 / steps as f64;
-    let (mut sum, mut compensation) = (0.0f64, 0.0f64);
-    for i in 0..steps {
-        let x = (i as f64 + 0.5) * step;
-        let term = 4.0 / (1.0 + x * x);
-        let t = sum + term;
-        // What the addition lost, added back at the end.
-        compensation += if sum.abs() >= term.abs() {
-            (sum - t) + term
-        } else {
-            (term - t) + sum
-        };
-        sum = t;
-    }
-    (sum + compensation) * step
-}
-
-/// Exercise 2: one line from rank 0, `Pi with N steps is P in T secs`, with P
-/// within `tolerance` of the midpoint rule's value. Returns P.
-fn check_pi(
-    ranks: usize,
-    steps: u64,
-    tolerance: f64,
-    by_rank: &[Vec<&str>],
-) -> Result<f64, String> {
-    let shape = format!("`Pi with {steps} steps is <pi> in <seconds> secs`");
-    let others: Vec<(usize, &str)> = (1..)
-        .zip(by_rank.iter().skip(1))
-        .flat_map(|(r, ls)| ls.iter().map(move |l| (r, *l)))
-        .collect();
-    let rank0 = by_rank.first().map_or(&[][..], Vec::as_slice);
-    if let Some(&(r, other)) = others.first() {
-        let printers: Vec<String> = others.iter().map(|(r, _)| r.to_string()).collect();
-        let mut printers = printers;
-        printers.dedup();
-        return Err(if rank0.is_empty() {
-            format!(
-                "rank 0 printed nothing and rank {r} printed `{other}`: the total belongs \
-                 on rank 0 (reduce to root 0, and print there only)"
-            )
-        } else {
-            format!(
-                "{} {} printed `{other}` as well: only rank 0 prints the result",
-                if printers.len() == 1 { "rank" } else { "ranks" },
-                printers.join(", ")
-            )
-        });
-    }
-    let line = match rank0 {
-        [line] => line,
-        [] => return Err(format!("nothing printed: rank 0 should print {shape}")),
-        _ => {
-            return Err(format!(
-                "rank 0 printed {} lines: it prints the result once ({})",
-                rank0.len(),
-                quoted(rank0)
-            ));
-        }
-    };
-    let words: Vec<&str> = line.split_whitespace().collect();
-    let steps_text = steps.to_string();
-    let pi: f64 = match words.as_slice() {
-        ["Pi", "with", n, "steps", "is", pi, "in", _, "secs", ..] if *n == steps_text => pi
-            .parse()
-            .map_err(|_| format!("`{line}`: {pi} is not a number"))?,
-        _ => return Err(format!("printed `{line}`, expected {shape}")),
-    };
-    let expected = midpoint_pi(steps);
-    let off = pi - expected;
-    if off.abs() <= tolerance {
-        return Ok(pi);
-    }
-    let why = if ranks > 1 && (pi / expected - ranks as f64).abs() < 1e-6 {
-        "every rank summed all the steps: each must sum only its own block".to_string()
-    } else if off < 0.0 {
-        format!(
-            "too small: some steps were not summed (the ones left over when {ranks} does \
-             not divide {steps}?), or not every rank's sum reached rank 0"
-        )
-    } else {
-        "too large: some steps were summed twice (do the blocks overlap?)".to_string()
-    };
-    Err(format!(
-        "pi = {pi:.16}, expected {expected:.16} (the midpoint rule with {steps} steps; \
-         π = {:.16}): off by {off:.1e}; {why}",
-        std::f64::consts::PI
-    ))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -393,7 +206,7 @@ mod tests {
     }
 
     /// Rank r printed the lines of `by_rank[r]`.
-    fn check(expect: Expect, a: &[&str], by_rank: &[&[&str]]) -> Result<(), String> {
+    pub(super) fn check(expect: Expect, a: &[&str], by_rank: &[&[&str]]) -> Result<(), String> {
         let lines: Vec<Vec<String>> = by_rank
             .iter()
             .map(|ls| ls.iter().map(|l| l.to_string()).collect())
@@ -403,92 +216,10 @@ mod tests {
             .map_err(|m| m.reason)
     }
 
-    fn check_text(expect: Expect, a: &[&str], by_rank: &[String]) -> Result<(), String> {
+    pub(super) fn check_text(expect: Expect, a: &[&str], by_rank: &[String]) -> Result<(), String> {
         let lines: Vec<Vec<&str>> = by_rank.iter().map(|t| t.lines().collect()).collect();
         let refs: Vec<&[&str]> = lines.iter().map(Vec::as_slice).collect();
         check(expect, a, &refs)
-    }
-
-    /// Each rank prints "Process r: FILE" for its block.
-    fn split(files: u64, blocks: &[std::ops::Range<u64>]) -> Vec<String> {
-        let names = file_names(files);
-        blocks
-            .iter()
-            .enumerate()
-            .map(|(rank, block)| {
-                block
-                    .clone()
-                    .map(|f| format!("Process {rank}: {}\n", names[f as usize]))
-                    .collect()
-            })
-            .collect()
-    }
-
-    #[test]
-    fn file_split_accepts_balanced_blocks_and_rejects_the_usual_mistakes() {
-        let ten = ["--files", "10"];
-        let fs = |blocks: &[std::ops::Range<u64>]| {
-            check_text(Expect::FileSplit, &ten, &split(10, blocks))
-        };
-        assert_eq!(fs(&[0..3, 3..6, 6..8, 8..10]), Ok(()));
-        assert_eq!(
-            fs(&[0..2, 2..4, 4..7, 7..10]),
-            Ok(()),
-            "extra at the end is fine"
-        );
-        // The workshop's len/size per rank: files 8 and 9 are lost.
-        let err = fs(&[0..2, 2..4, 4..6, 6..8]).unwrap_err();
-        assert!(
-            err.contains("no rank handled `noisy_008.jpg`, `noisy_009.jpg`"),
-            "{err}"
-        );
-        let err = fs(&[0..4, 3..6, 6..8, 8..10]).unwrap_err();
-        assert!(
-            err.contains("noisy_003.jpg was handled 2 times (by ranks 0, 1)"),
-            "{err}"
-        );
-        let err = fs(&[0..2, 2..4, 4..6, 6..10]).unwrap_err();
-        assert!(err.contains("[2, 2, 2, 4]"), "{err}");
-        let err = fs(&[3..6, 0..3, 6..8, 8..10]).unwrap_err();
-        assert!(err.contains("rank order"), "{err}");
-        // Round robin: every file once, balanced, but not contiguous.
-        let rr: Vec<String> = (0..4)
-            .map(|r| {
-                (0..10)
-                    .filter(|f| f % 4 == r)
-                    .map(|f| format!("Process {r}: noisy_{f:03}.jpg\n"))
-                    .collect()
-            })
-            .collect();
-        let err = check_text(Expect::FileSplit, &ten, &rr).unwrap_err();
-        assert!(err.contains("contiguous"), "{err}");
-        // More ranks than files.
-        let three = ["--files", "3"];
-        assert_eq!(
-            check_text(
-                Expect::FileSplit,
-                &three,
-                &split(3, &[0..1, 1..2, 2..3, 3..3])
-            ),
-            Ok(())
-        );
-        let err = check(
-            Expect::FileSplit,
-            &three,
-            &[&[], &[], &[], &["Process 4: noisy_000.jpg"]],
-        )
-        .unwrap_err();
-        assert!(err.contains("0 to 3"), "{err}");
-        let err = check(Expect::FileSplit, &three, &[&["hello"]]).unwrap_err();
-        assert!(err.contains("unexpected line `hello`"), "{err}");
-        // Rank 1 printing rank 0's line is caught, whatever the text says.
-        let err = check(
-            Expect::FileSplit,
-            &three,
-            &[&[], &["Process 0: noisy_000.jpg"]],
-        )
-        .unwrap_err();
-        assert!(err.starts_with("rank 1 printed `Process 0"), "{err}");
     }
 
     #[test]
@@ -553,78 +284,5 @@ mod tests {
         assert_eq!(exchange_lines(3)[2], ["Rank 2 has no partner"]);
         assert_eq!(exchange_lines(3)[1], ["Rank 1 received 10 from rank 0"]);
         assert_eq!(hello_mpi_lines(2)[1], ["hello world from process 1/2"]);
-    }
-
-    #[test]
-    fn midpoint_pi_is_the_midpoint_rule() {
-        // 3 steps by hand: x = 1/6, 3/6, 5/6.
-        let by_hand = (4.0 / (1.0 + 1.0 / 36.0) + 4.0 / 1.25 + 4.0 / (1.0 + 25.0 / 36.0)) / 3.0;
-        assert!((midpoint_pi(3) - by_hand).abs() < 1e-15);
-        // The midpoint rule's error is about -1/(6 N²) here.
-        let n = 1_000_003;
-        assert!((midpoint_pi(n) - std::f64::consts::PI).abs() < 1e-12);
-    }
-
-    #[test]
-    fn pi_is_compared_with_the_midpoint_rule_and_across_rank_counts() {
-        let steps = 1_000_003u64;
-        let a = ["--steps", "1000003"];
-        let line = |pi: f64| format!("Pi with {steps} steps is {pi:.20} in 0.001 secs");
-        let on_rank_0 = |text: String, ranks: usize| {
-            let mut by_rank = vec![Vec::new(); ranks];
-            by_rank[0] = text.lines().map(str::to_string).collect();
-            by_rank
-        };
-        let good = midpoint_pi(steps);
-        let tol = Expect::Pi { tolerance: 1e-12 };
-        let mut v = Verifier::new(tol);
-        // Each within 1e-12 of the expected value, but the third 1.2e-12 from the first.
-        assert_eq!(
-            v.check(1, &args(&a), &on_rank_0(line(good + 6e-13), 1)),
-            Ok(())
-        );
-        assert_eq!(v.check(2, &args(&a), &on_rank_0(line(good), 2)), Ok(()));
-        let err = v
-            .check(3, &args(&a), &on_rank_0(line(good - 6e-13), 3))
-            .unwrap_err()
-            .reason;
-        assert!(err.contains("must not depend on the rank count"), "{err}");
-
-        let one = |ranks: usize, text: String, a: &[&str]| {
-            Verifier::new(tol)
-                .check(ranks, &args(a), &on_rank_0(text, ranks))
-                .map_err(|m| m.reason)
-        };
-        // One step (of three at 4 ranks) left out: the workshop's num_steps/size.
-        let dropped = good - 4.0 / (1.0 + 1.0) / steps as f64;
-        let err = one(4, line(dropped), &a).unwrap_err();
-        assert!(err.contains("too small"), "{err}");
-        let err = one(3, line(3.0 * good), &a).unwrap_err();
-        assert!(err.contains("every rank summed all the steps"), "{err}");
-        let err = one(2, format!("{}\n{}", line(good), line(good)), &a).unwrap_err();
-        assert!(err.contains("prints the result once"), "{err}");
-        let err = one(2, String::new(), &a).unwrap_err();
-        assert!(err.starts_with("nothing printed"), "{err}");
-        let wrong_steps = line(good).replace("1000003", "1000");
-        let err = one(1, wrong_steps, &a).unwrap_err();
-        assert!(err.contains("expected `Pi with 1000003 steps"), "{err}");
-        let err = one(1, line(good), &[]).unwrap_err();
-        assert!(err.contains("needs `--steps N`"), "{err}");
-        // The right line from the last rank, or from every rank.
-        let last = vec![vec![], vec![line(good)]];
-        let err = Verifier::new(tol)
-            .check(2, &args(&a), &last)
-            .unwrap_err()
-            .reason;
-        assert!(
-            err.starts_with("rank 0 printed nothing and rank 1 printed"),
-            "{err}"
-        );
-        let every = vec![vec![line(good)]; 3];
-        let err = Verifier::new(tol)
-            .check(3, &args(&a), &every)
-            .unwrap_err()
-            .reason;
-        assert!(err.starts_with("ranks 1, 2 printed"), "{err}");
     }
 }
