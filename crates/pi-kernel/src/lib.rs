@@ -14,9 +14,10 @@ use std::ops::Range;
 
 /// The workshop's loop, exactly: one running sum, one step after the other.
 ///
-/// Each iteration's addition must wait for the previous one, and the compiler
-/// may not reorder floating-point additions, so this runs one division at a
-/// time: that is why it is as slow as the C version.
+/// Each iteration's addition must wait for the previous one (the CPU still
+/// overlaps the divisions, which do not depend on `sum`), and the compiler may
+/// not reorder floating-point additions, so it cannot split the sum or
+/// vectorise the loop: that is why it is as slow as the C version.
 // ANCHOR: naive_sum
 pub fn naive_sum(num_steps: u64, begin: u64, end: u64) -> f64 {
     let step = 1.0 / num_steps as f64;
