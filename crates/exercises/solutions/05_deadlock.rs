@@ -37,7 +37,8 @@ fn main() {
 fn swap_with(world: &SimpleCommunicator, partner: i32, mine: i32) -> i32 {
     let other = world.process_at_rank(partner);
     // MPI_Sendrecv: the send and the receive proceed together, so neither
-    // partner waits for the other to go first.
+    // partner waits for the other to go first. It is safe because the partner
+    // makes the same call: each send meets a matching receive.
     let (theirs, _status) = send_receive::<i32, _, _, _>(&mine, &other, &other);
     theirs
 }

@@ -49,8 +49,8 @@ fn main() {
 fn receive_and_add(world: &SimpleCommunicator, val: i32, tag: Tag) -> i32 {
     let mut sum = val;
     // One receive after the other: rank 0 waits for rank 1, then rank 2, ...
-    // With 1000 ranks that is 999 receives in a row, which is why `reduce`
-    // (a tree of messages inside MPI) scales better.
+    // With 1000 ranks that is 999 receives in a row. `reduce` leaves the how
+    // to the MPI library, which can use a tree of messages at scale.
     for i in 1..world.size() {
         let (value, _status) =
             recv_obj::<i32>(&world.process_at_rank(i), tag).unwrap_or_else(|e| panic!("{e}"));

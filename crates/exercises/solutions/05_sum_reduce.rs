@@ -3,8 +3,8 @@
 //!
 //! Every rank holds `(rank + 1) * 10` and prints it. Instead of receiving the
 //! values one by one (`sum-p2p`), every rank calls `reduce`: MPI adds them up
-//! (the operation `SUM`, in a tree, not one after the other) and leaves the
-//! total on the root, rank 0, which prints it.
+//! (the operation `SUM`; how is the MPI library's choice, a tree when there
+//! are many ranks) and leaves the total on the root, rank 0, which prints it.
 
 use clap::Parser;
 use mpi::collective::SystemOperation;

@@ -14,9 +14,10 @@ use std::ops::Range;
 
 /// The workshop's loop, exactly: one running sum, one step after the other.
 ///
-/// Each iteration's addition must wait for the previous one, and the compiler
-/// may not reorder floating-point additions, so this runs one division at a
-/// time: that is why it is as slow as the C version.
+/// Each iteration's addition must wait for the previous one (the CPU still
+/// overlaps the divisions, which do not depend on `sum`), and the compiler may
+/// not reorder floating-point additions, so it cannot split the sum or
+/// vectorise the loop: that is why it is as slow as the C version.
 // ANCHOR: naive_sum
 pub fn naive_sum(num_steps: u64, begin: u64, end: u64) -> f64 {
     let step = 1.0 / num_steps as f64;
@@ -66,10 +67,12 @@ pub fn fast_sum(num_steps: u64, begin: u64, end: u64) -> f64 {
 
 /// [`fast_sum`] for AVX-512, with one more trick: **no division instruction.**
 ///
-/// Even with every lane busy, the loop above waits on the CPU's divider: a
-/// 512-bit `vdivpd` takes about 16 cycles on Intel cores. AVX-512 has a fast
-/// reciprocal estimate, `vrcp14pd`, good to 14 bits (relative error below 2⁻¹⁴).
-/// With `r₀ ≈ 1/d` and `e = 1 − d·r₀` (so |e| < 2⁻¹⁴), the exact reciprocal is
+/// Even with every lane busy, the loop above waits on the CPU's divider: on
+/// the Intel Xeon of the lesson's benchmark a new 512-bit `vdivpd` can start
+/// only about every 16 cycles (its throughput; its latency is longer).
+/// AVX-512 has a fast reciprocal estimate, `vrcp14pd`, good to 14 bits
+/// (relative error below 2⁻¹⁴). With `r₀ ≈ 1/d` and `e = 1 − d·r₀`
+/// (so |e| < 2⁻¹⁴), the exact reciprocal is
 /// `1/d = r₀ / (1 − e) = r₀·(1 + e + e² + e³ + …)`; stopping after e³ leaves an
 /// error of order e⁴ < 2⁻⁵⁶, below one rounding of a double. That is four
 /// fused multiply-adds, which the CPU runs two per cycle, instead of a division.

@@ -3,6 +3,12 @@
 //! Every rank sums its own block of the steps with the fast kernel; `reduce`
 //! adds the blocks' sums up on rank 0, which prints pi.
 //!
+//! The time printed starts after a barrier, so starting the ranks is not in
+//! it, and ends on rank 0 once the reduce has every rank's sum, so it covers
+//! the slowest rank. Each process's clock is its own (`MPI_Wtime` too, unless
+//! `MPI_WTIME_IS_GLOBAL` is set): compare durations, not time stamps, and in
+//! general report the maximum over the ranks.
+//!
 //! Run: `mpiexec -n 4 target/release/pi-mpi --steps 100000000`
 
 use std::time::Instant;
@@ -26,8 +32,10 @@ fn main() {
     let universe = mpi_basics::init();
     let world = universe.world();
     let (rank, size) = (world.rank(), world.size());
-    // Ranks leave MPI_Init at different moments: start every clock together,
-    // or rank 0's time would miss work that others did before it started.
+    // Ranks leave MPI_Init at different moments: start the clock after a
+    // barrier, or rank 0's time would miss work that others did before it
+    // started. Ranks leave a barrier only roughly together (microseconds
+    // apart; milliseconds when more ranks than cores take turns).
     world.barrier();
     let start = Instant::now();
 

@@ -2,9 +2,12 @@
 //! (workshop section 3.2).
 //!
 //! Every rank passes its value to `reduce`; MPI adds them up (`SUM`) and
-//! leaves the total at the root, rank 0. MPI combines the values in a tree,
-//! not one by one. An `i32` has a fixed layout, so this is rsmpi's *typed*
-//! reduce: no encoding (for any serde value and a closure, see `reduce_obj`).
+//! leaves the total at the root, rank 0. The MPI standard says what reduce
+//! computes, not how: the library picks the algorithm (with many ranks, a
+//! tree; with a few ranks and a small value, possibly the same one-by-one
+//! receives as `sum-p2p`). An `i32` has a fixed layout, so this is rsmpi's
+//! *typed* reduce: no encoding (for any serde value and a closure, see
+//! `reduce_obj`, which gathers the values and folds them at the root).
 //!
 //! Run: `mpiexec -n 4 target/release/sum-reduce`
 
