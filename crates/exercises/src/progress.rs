@@ -102,35 +102,11 @@ impl Progress {
     }
 }
 
-/// Writes `text` to `path` whole or not at all (a temporary file, then a rename).
-pub fn write_whole(path: &Path, text: &str) -> Result<(), String> {
-    let tmp = path.with_extension("tmp-write");
-    std::fs::write(&tmp, text)
-        .and_then(|()| std::fs::rename(&tmp, path))
-        .map_err(|e| format!("{}: cannot write: {e}", path.display()))
-}
+pub use lesson_cli::files::write_whole;
 
 /// The text of `file` as git's last commit has it: the exercise as shipped.
 pub fn shipped_text(file: &Path) -> Result<String, String> {
-    let dir = file.parent().unwrap_or(Path::new("."));
-    let name = file
-        .file_name()
-        .and_then(|n| n.to_str())
-        .ok_or_else(|| format!("{}: not a file name", file.display()))?;
-    let out = std::process::Command::new("git")
-        .current_dir(dir)
-        .args(["show", &format!("HEAD:./{name}")])
-        .output()
-        .map_err(|e| format!("cannot run git to reset {}: {e}", file.display()))?;
-    if !out.status.success() {
-        let why = String::from_utf8_lossy(&out.stderr);
-        return Err(format!(
-            "{}: git has no shipped copy ({})",
-            file.display(),
-            why.lines().next().unwrap_or("git show failed")
-        ));
-    }
-    String::from_utf8(out.stdout).map_err(|_| format!("{}: not UTF-8 in git", file.display()))
+    lesson_cli::files::committed_text(file)
 }
 
 /// What `ci/check watch` waits for.

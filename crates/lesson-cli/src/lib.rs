@@ -4,6 +4,8 @@
 //! argument, not a usage page and never a panic backtrace. So every program
 //! parses with [`parse_args`] and reports other failures with [`exit_usage`]
 //! (bad input, exit status 2) or [`exit_failure`] (the work failed, status 1).
+//!
+//! [`files`]: writing a file whole or not at all, and reading one as git's last commit has it.
 
 use std::fmt::Display;
 use std::io::Write;
@@ -11,6 +13,8 @@ use std::process::exit;
 
 use clap::Parser;
 use clap::error::ErrorKind;
+
+pub mod files;
 
 /// Exit status for a bad command line or unusable input (as clap and most Unix tools use).
 pub const USAGE: i32 = 2;

@@ -382,41 +382,14 @@ pub fn expand_exercises(text: &str, page: &Path, repo: &Path) -> Result<String, 
 /// git cannot show (not committed yet, git missing) is an error that says so.
 pub fn exercise_file(repo: &Path, file: &Path) -> Result<String, String> {
     let text = if repo.join(".git").exists() {
-        committed_text(file)?
+        lesson_cli::files::committed_text(file)
+            .map_err(|e| format!("{e}; the book shows exercises as committed: commit it first"))?
     } else {
         std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?
     };
     Ok(without_anchor_lines(&text)
         .trim_end_matches('\n')
         .to_owned())
-}
-
-/// `git show HEAD:./NAME`, run in the file's folder.
-fn committed_text(file: &Path) -> Result<String, String> {
-    let dir = file.parent().unwrap_or(Path::new("."));
-    let name = file
-        .file_name()
-        .and_then(|n| n.to_str())
-        .ok_or_else(|| format!("{}: not a file name", file.display()))?;
-    let out = std::process::Command::new("git")
-        .current_dir(dir)
-        .args(["show", &format!("HEAD:./{name}")])
-        .output()
-        .map_err(|e| {
-            format!(
-                "{}: cannot run git to read the committed file: {e}",
-                file.display()
-            )
-        })?;
-    if !out.status.success() {
-        let why = String::from_utf8_lossy(&out.stderr);
-        return Err(format!(
-            "{}: not in git's last commit ({}); the book shows exercises as committed: commit it first",
-            file.display(),
-            why.lines().next().unwrap_or("git show failed")
-        ));
-    }
-    String::from_utf8(out.stdout).map_err(|_| format!("{}: not UTF-8 in git", file.display()))
 }
 
 /// The pages of SUMMARY.md, in its order (files relative to the notes folder).

@@ -38,20 +38,7 @@ fn read(root: &Path, path: &str) -> Result<String, String> {
     std::fs::read_to_string(root.join(path)).map_err(|e| format!("{path}: {e}"))
 }
 
-/// Writes `text` to `path` whole or not at all: a temporary file beside it, then a rename.
-pub fn write_whole(path: &Path, text: &str) -> Result<(), String> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let temporary = path.with_file_name(format!(".{name}.writing"));
-    std::fs::write(&temporary, text)
-        .and_then(|()| std::fs::rename(&temporary, path))
-        .map_err(|e| {
-            let _ = std::fs::remove_file(&temporary);
-            format!("{}: {e}", path.display())
-        })
-}
+pub use lesson_cli::files::write_whole;
 
 /// The README with its lesson map (between the map's markers) made from the manifest.
 pub fn readme(manifest: &Manifest, old: &str) -> Result<String, String> {
