@@ -15,7 +15,8 @@
 //!
 //! and prints a summary after the program's own output (which it leaves
 //! untouched): per rank, time computing and in MPI, messages and bytes, the
-//! longest wait and for whom, and every message sent but never received.
+//! longest wait and for whom, and every message sent but never received; for
+//! a program that runs threads, the MPI thread level asked for and granted.
 //!
 //! The library must be built against the MPI that runs the job (rsmpi's
 //! bindings are per MPI): the one beside this program is, when both come from
