@@ -20,6 +20,7 @@
 //!     `--oversubscribe`), `--allow-run-as-root` only when running as root (it
 //!     refuses root without it); it reads the same `MPIEXEC_TIMEOUT`.
 
+use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -82,6 +83,25 @@ pub fn mpiexec_command(program: impl AsRef<Path>, ranks: usize, args: &[&str]) -
         .arg(program.as_ref())
         .args(args)
         .env("MPIEXEC_TIMEOUT", TIMEOUT_SECS.to_string());
+    cmd
+}
+
+/// [`mpiexec_command`] for `env NAME=VALUE… PROGRAM ARGS…`: the variables
+/// reach every rank whatever the launcher passes on (Open MPI's `mpirun`
+/// passes a variable only when told, `-x NAME`).
+pub fn mpiexec_command_with_env(
+    program: impl AsRef<Path>,
+    ranks: usize,
+    vars: &[(&str, &OsStr)],
+    args: &[&str],
+) -> Command {
+    let mut cmd = mpiexec_command("env", ranks, &[]);
+    for (name, value) in vars {
+        let mut pair = OsString::from(format!("{name}="));
+        pair.push(value);
+        cmd.arg(pair);
+    }
+    cmd.arg(program.as_ref()).args(args);
     cmd
 }
 

@@ -1,19 +1,33 @@
 //! MPI + threads under real MPI: the built `pi-hybrid` at 1 to 4 ranks x 1 to 3 threads.
 
 use std::f64::consts::PI;
+use std::ffi::OsStr;
+use std::path::Path;
 
 use lesson_cli::testing::assert_usage_error;
-use mpi_basics::launch::{mpiexec, stdout_of};
+use mpi_basics::launch::{mpiexec_command_with_env, stdout_of};
 use pi_kernel::PiReport;
 
 const PI_HYBRID: &str = env!("CARGO_BIN_EXE_pi-hybrid");
 
 /// Runs pi-hybrid; returns pi and the threads per rank it reports.
 fn run_pi_hybrid(ranks: usize, args: &[&str], steps: u64) -> (f64, usize) {
+    run_pi_hybrid_with(ranks, &[], args, steps)
+}
+
+/// The same, with environment variables set for every rank.
+fn run_pi_hybrid_with(
+    ranks: usize,
+    vars: &[(&str, &OsStr)],
+    args: &[&str],
+    steps: u64,
+) -> (f64, usize) {
     let steps_text = steps.to_string();
     let mut all_args = vec!["--steps", &steps_text];
     all_args.extend_from_slice(args);
-    let out = mpiexec(PI_HYBRID, ranks, &all_args);
+    let out = mpiexec_command_with_env(PI_HYBRID, ranks, vars, &all_args)
+        .output()
+        .expect("run the MPI launcher (ci/setup-mpi installs it)");
     let text = stdout_of(&out);
     assert!(
         out.status.success(),
@@ -69,16 +83,62 @@ fn more_workers_than_steps_still_counts_every_step() {
 }
 
 #[test]
-fn by_default_ranks_times_threads_fill_the_machine() {
-    let cores = std::thread::available_parallelism().unwrap().get();
+fn by_default_each_rank_runs_slurms_cpus_per_task_or_a_thread_per_cpu_it_may_use() {
+    // The launchers of the tests bind ranks to no CPU (MPICH's binds nothing,
+    // and Open MPI's is told `--bind-to none`): each rank may use the CPUs
+    // this test may use.
+    let cpus = std::thread::available_parallelism().unwrap().get();
+    let expected = std::env::var("SLURM_CPUS_PER_TASK")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(cpus);
     for ranks in [1, 2] {
         let (pi, threads) = run_pi_hybrid(ranks, &[], 1_000_003);
-        assert_eq!(
-            threads,
-            (cores / ranks).max(1),
-            "{ranks} ranks on {cores} cores"
-        );
+        assert_eq!(threads, expected, "{ranks} ranks, {cpus} CPUs");
         assert!((pi - PI).abs() <= 1e-12, "{pi}");
+    }
+    let three = [("SLURM_CPUS_PER_TASK", OsStr::new("3"))];
+    for ranks in [1, 2] {
+        let (pi, threads) = run_pi_hybrid_with(ranks, &three, &[], 1_000_003);
+        assert_eq!(threads, 3, "{ranks} ranks with SLURM_CPUS_PER_TASK=3");
+        assert!((pi - PI).abs() <= 1e-12, "{pi}");
+    }
+    let (_, threads) = run_pi_hybrid_with(2, &three, &["--threads", "2"], 1_000);
+    assert_eq!(threads, 2, "--threads wins over SLURM_CPUS_PER_TASK");
+}
+
+#[test]
+fn every_rank_asks_mpi_for_funneled_and_gets_it_at_1_to_4_ranks() {
+    let lib = Path::new(PI_HYBRID).with_file_name("libmpi_trace.so");
+    assert!(
+        lib.is_file(),
+        "{} is not built: cargo build --release -p mpi-trace",
+        lib.display()
+    );
+    for ranks in 1..=4 {
+        let dir = tempfile::tempdir().unwrap();
+        let vars = [
+            ("LD_PRELOAD", lib.as_os_str()),
+            ("MPI_TRACE_DIR", dir.path().as_os_str()),
+        ];
+        run_pi_hybrid_with(ranks, &vars, &["--threads", "2"], 1_000_003);
+        let job = trace_format::read_dir(dir.path(), None).unwrap();
+        assert_eq!(job.ranks.len(), ranks);
+        for rank in &job.ranks {
+            let levels = (rank.thread_requested, rank.thread_level);
+            assert_eq!(
+                trace_format::thread_level_name(rank.thread_requested),
+                "FUNNELED",
+                "rank {} of {ranks}: asked for {levels:?}",
+                rank.rank
+            );
+            assert!(
+                rank.thread_level >= rank.thread_requested,
+                "rank {} of {ranks}: granted less than asked, and yet it ran: {levels:?}",
+                rank.rank
+            );
+            assert_eq!(rank.ended, "finalize", "rank {}", rank.rank);
+        }
     }
 }
 

@@ -52,8 +52,10 @@
 //!
 //! # Threads
 //!
-//! A program may call MPI from several threads only if `MPI_Init_thread`
-//! granted `MPI_THREAD_MULTIPLE`. Below that level, MPI calls never overlap,
+//! A program that runs threads tells `MPI_Init_thread` which of them will
+//! call MPI (the thread level); both the level asked for and the one granted
+//! are in the trace's header. It may call MPI from several threads at once
+//! only if `MPI_Init_thread` granted `MPI_THREAD_MULTIPLE`. Below that level, MPI calls never overlap,
 //! so recording needs no care; at `MULTIPLE`, each event still gets its own
 //! slot (the atomic increment), and polls are not merged. A thread-local flag
 //! stops recording inside a call that the MPI library makes from within
@@ -114,6 +116,8 @@ struct Trace {
     merge_gap: u64,
     /// This rank's clock minus rank 0's, in nanoseconds.
     offset: i64,
+    /// Thread levels (numbered as trace_format::THREAD_LEVELS): asked for, and granted.
+    thread_requested: i32,
     thread_level: i32,
 }
 

@@ -54,6 +54,7 @@ impl Live {
         put(layout::RANK, &h.rank.to_ne_bytes());
         put(layout::SIZE, &h.size.to_ne_bytes());
         put(layout::THREAD_LEVEL, &h.thread_level.to_ne_bytes());
+        put(layout::THREAD_REQUESTED, &h.thread_requested.to_ne_bytes());
         put(layout::OFFSET_NS, &h.offset_ns.to_ne_bytes());
         put(layout::TICKS0, &h.ticks0.to_ne_bytes());
         put(layout::NS0, &h.ns0.to_ne_bytes());

@@ -31,7 +31,9 @@ pub unsafe extern "C" fn MPI_Init(argc: *mut c_int, argv: *mut *mut *mut c_char)
         let mut level = 0;
         // SAFETY: MPI is initialised; `level` is a local.
         unsafe { PMPI_Query_thread(&mut level) };
-        start_tracing(start, level);
+        // MPI_Init asks for MPI_THREAD_SINGLE, as MPI_Init_thread(SINGLE) would.
+        // SAFETY: reading an immutable constant.
+        start_tracing(start, unsafe { RSMPI_THREAD_SINGLE }, level);
     }
     rc
 }
@@ -50,7 +52,7 @@ pub unsafe extern "C" fn MPI_Init_thread(
     let rc = unsafe { PMPI_Init_thread(argc, argv, required, provided) };
     if rc == 0 {
         // SAFETY: MPI set *provided on success.
-        start_tracing(start, unsafe { *provided });
+        start_tracing(start, required, unsafe { *provided });
     }
     rc
 }

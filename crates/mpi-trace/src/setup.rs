@@ -3,7 +3,10 @@
 
 use super::*;
 
-pub(crate) fn start_tracing(clocks: (u64, u64), thread_level: c_int) {
+/// Starts tracing, once MPI is initialised: `requested` and `granted` are
+/// the thread levels as MPI_Init_thread takes and returns them.
+pub(crate) fn start_tracing(clocks: (u64, u64), requested: c_int, granted: c_int) {
+    let (thread_requested, thread_level) = (level_number(requested), level_number(granted));
     let (mut rank, mut size) = (0, 1);
     // SAFETY: MPI is initialised; out-pointers are locals.
     unsafe {
@@ -26,6 +29,7 @@ pub(crate) fn start_tracing(clocks: (u64, u64), thread_level: c_int) {
     let header = LiveHeader {
         rank,
         size,
+        thread_requested,
         thread_level,
         offset_ns: offset,
         ticks0: clocks.0,
@@ -39,7 +43,7 @@ pub(crate) fn start_tracing(clocks: (u64, u64), thread_level: c_int) {
         Ordering::Relaxed,
     );
     // SAFETY: reading an immutable constant.
-    let multiple = unsafe { RSMPI_THREAD_MULTIPLE };
+    let multiple = level_number(unsafe { RSMPI_THREAD_MULTIPLE });
     let trace = Trace {
         live,
         next: AtomicUsize::new(0),
@@ -50,6 +54,7 @@ pub(crate) fn start_tracing(clocks: (u64, u64), thread_level: c_int) {
         clocks,
         merge_gap: (MERGE_GAP_NS as f64 * per_ns) as u64,
         offset,
+        thread_requested,
         thread_level,
     };
     if TRACE.set(trace).is_ok()
@@ -60,6 +65,25 @@ pub(crate) fn start_tracing(clocks: (u64, u64), thread_level: c_int) {
             ..Event::new(Call::InitThread, clocks.0, now())
         });
     }
+}
+
+/// A thread level as the files number it (trace_format::THREAD_LEVELS: 0
+/// SINGLE to 3 MULTIPLE, MPI's order): the C constants are only ordered, their
+/// values are each implementation's own.
+fn level_number(level: c_int) -> i32 {
+    // SAFETY: reading immutable constants.
+    let levels = unsafe {
+        [
+            RSMPI_THREAD_SINGLE,
+            RSMPI_THREAD_FUNNELED,
+            RSMPI_THREAD_SERIALIZED,
+            RSMPI_THREAD_MULTIPLE,
+        ]
+    };
+    levels
+        .iter()
+        .position(|&l| l == level)
+        .map_or(level, |i| i as i32)
 }
 
 /// Whether the launcher says every rank runs on this host: MPICH's Hydra sets
@@ -161,8 +185,8 @@ pub(crate) fn program_name() -> String {
 /// Writes `$MPI_TRACE_DIR/rank-R.trace` once (finalize or abort).
 ///
 /// Format: header lines `# key value` (`mpi-trace 1`, `rank`, `size`,
-/// `offset_ns`, `thread_level`, `dropped`, `untracked`, `events`, `program`,
-/// `ended` = finalize|abort), then one line per event:
+/// `offset_ns`, `thread_requested`, `thread_level`, `dropped`, `untracked`,
+/// `events`, `program`, `ended` = finalize|abort), then one line per event:
 /// `call start end peer tag bytes count comm_peer flags`, tab-separated, times in
 /// nanoseconds on rank 0's clock. Written to a temporary name, then renamed.
 pub(crate) fn write_trace(ended: &str) {
@@ -193,6 +217,7 @@ pub(crate) fn write_trace(ended: &str) {
         writeln!(out, "# rank {}", trace.rank)?;
         writeln!(out, "# size {}", trace.size)?;
         writeln!(out, "# offset_ns {}", trace.offset)?;
+        writeln!(out, "# thread_requested {}", trace.thread_requested)?;
         writeln!(out, "# thread_level {}", trace.thread_level)?;
         writeln!(out, "# dropped {}", trace.dropped.load(Ordering::Relaxed))?;
         writeln!(out, "# untracked {}", UNTRACKED.load(Ordering::Relaxed))?;

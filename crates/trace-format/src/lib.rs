@@ -10,8 +10,8 @@
 //! returned with [`NEVER`].
 //!
 //! The text file: header lines `# key value` (`mpi-trace 1`, `rank`, `size`,
-//! `offset_ns`, `thread_level`, `dropped`, `untracked`, `events`, `program`,
-//! `ended` = finalize | abort | killed), then one line per event:
+//! `offset_ns`, `thread_requested`, `thread_level`, `dropped`, `untracked`,
+//! `events`, `program`, `ended` = finalize | abort | killed), then one line per event:
 //! `call start end peer tag bytes count comm_peer flags`, tab-separated,
 //! times in nanoseconds on rank 0's clock.
 
@@ -34,6 +34,18 @@ pub const MISS: u8 = 8;
 pub const WORLD: u8 = 16;
 /// The call never returned: the job was killed while the rank was inside it.
 pub const NEVER: u8 = 32;
+
+/// MPI's thread levels, numbered as the files number them: MPI's order, 0 to 3
+/// (the values of the C constants are each implementation's own).
+pub const THREAD_LEVELS: [&str; 4] = ["SINGLE", "FUNNELED", "SERIALIZED", "MULTIPLE"];
+
+/// The name of a thread level as the files number it: `FUNNELED`.
+pub fn thread_level_name(level: i32) -> &'static str {
+    usize::try_from(level)
+        .ok()
+        .and_then(|i| THREAD_LEVELS.get(i))
+        .map_or("unknown", |name| name)
+}
 
 /// The MPI functions the library traces. The number of each is what the
 /// live file stores, so new calls go at the end.
@@ -240,6 +252,11 @@ pub struct RankTrace {
     /// `finalize`, `abort`, or `killed` (read from a live file).
     pub ended: String,
     pub offset_ns: i64,
+    /// The thread level the program asked for ([`THREAD_LEVELS`]): `MPI_Init`
+    /// asks for SINGLE, `MPI_Init_thread` says. SINGLE in files written before
+    /// it was recorded.
+    pub thread_requested: i32,
+    /// The thread level MPI granted.
     pub thread_level: i32,
     pub dropped: u64,
     pub untracked: u64,
@@ -279,11 +296,13 @@ impl RankTrace {
         let mut out = String::new();
         let _ = write!(
             out,
-            "# mpi-trace 1\n# rank {}\n# size {}\n# offset_ns {}\n# thread_level {}\n\
-             # dropped {}\n# untracked {}\n# events {}\n# program {}\n# ended {}\n",
+            "# mpi-trace 1\n# rank {}\n# size {}\n# offset_ns {}\n# thread_requested {}\n\
+             # thread_level {}\n# dropped {}\n# untracked {}\n# events {}\n# program {}\n\
+             # ended {}\n",
             self.rank,
             self.size,
             self.offset_ns,
+            self.thread_requested,
             self.thread_level,
             self.dropped,
             self.untracked,
@@ -422,6 +441,7 @@ pub fn parse_rank(text: &str) -> Result<RankTrace, (usize, String)> {
         program: header.get("program").unwrap_or(&"").to_string(),
         ended: header.get("ended").unwrap_or(&"").to_string(),
         offset_ns: num("offset_ns").unwrap_or(0),
+        thread_requested: num("thread_requested").unwrap_or(0) as i32,
         thread_level: num("thread_level").unwrap_or(0) as i32,
         dropped: num("dropped")? as u64,
         untracked: num("untracked")? as u64,
@@ -486,7 +506,8 @@ mod tests {
             program: "p".into(),
             ended: "killed".into(),
             offset_ns: -3,
-            thread_level: 1,
+            thread_requested: 1,
+            thread_level: 3,
             dropped: 0,
             untracked: 0,
             events: vec![event("MPI_Recv", 0, 0, WORLD | NEVER)],
@@ -497,10 +518,22 @@ mod tests {
             (back.rank, back.size, back.ended.as_str(), back.offset_ns),
             (1, 2, "killed", -3)
         );
+        assert_eq!((back.thread_requested, back.thread_level), (1, 3));
         assert_eq!(
             back.stuck_in().unwrap().described(),
             "MPI_Recv(from 0, tag 0)"
         );
         assert!(parse_rank("MPI_Send\t1\n").is_err());
+    }
+
+    #[test]
+    fn a_file_without_the_requested_level_reads_as_single() {
+        let old = "# mpi-trace 1\n# rank 0\n# size 1\n# offset_ns 0\n# thread_level 1\n\
+                   # dropped 0\n# untracked 0\n# events 0\n# program p\n# ended finalize\n";
+        let rank = parse_rank(old).unwrap();
+        assert_eq!((rank.thread_requested, rank.thread_level), (0, 1));
+        assert_eq!(thread_level_name(rank.thread_requested), "SINGLE");
+        assert_eq!(thread_level_name(3), "MULTIPLE");
+        assert_eq!(thread_level_name(7), "unknown");
     }
 }

@@ -58,7 +58,8 @@ pub const MAGIC: [u8; 8] = *b"mpitrlv1";
 /// Header offsets, in bytes.
 pub const RANK: usize = 8; // i32
 pub const SIZE: usize = 12; // i32
-pub const THREAD_LEVEL: usize = 16; // i32
+pub const THREAD_LEVEL: usize = 16; // i32: granted
+pub const THREAD_REQUESTED: usize = 20; // i32 (0, SINGLE, in files written before it was)
 pub const OFFSET_NS: usize = 24; // i64: this rank's clock minus rank 0's
 pub const TICKS0: usize = 32; // u64: event clock at MPI_Init
 pub const NS0: usize = 40; // u64: monotonic nanoseconds at MPI_Init
@@ -149,6 +150,7 @@ pub fn decode(bytes: &[u8]) -> Result<RankTrace, String> {
         program: String::from_utf8_lossy(program).into_owned(),
         ended: "killed".to_string(),
         offset_ns: offset,
+        thread_requested: i32_at(THREAD_REQUESTED),
         thread_level: i32_at(THREAD_LEVEL),
         dropped: u64_at(DROPPED) + u64_at(NEXT).saturating_sub(capacity as u64),
         untracked: 0,
@@ -165,6 +167,7 @@ pub fn encode(rank: &LiveHeader, events: &[RawEvent], doing: Option<RawEvent>) -
     put(RANK, &rank.rank.to_ne_bytes());
     put(SIZE, &rank.size.to_ne_bytes());
     put(THREAD_LEVEL, &rank.thread_level.to_ne_bytes());
+    put(THREAD_REQUESTED, &rank.thread_requested.to_ne_bytes());
     put(OFFSET_NS, &rank.offset_ns.to_ne_bytes());
     put(TICKS0, &rank.ticks0.to_ne_bytes());
     put(NS0, &rank.ns0.to_ne_bytes());
@@ -193,6 +196,8 @@ pub fn encode(rank: &LiveHeader, events: &[RawEvent], doing: Option<RawEvent>) -
 pub struct LiveHeader {
     pub rank: i32,
     pub size: i32,
+    /// Thread levels, numbered as [`crate::THREAD_LEVELS`]: asked for, and granted.
+    pub thread_requested: i32,
     pub thread_level: i32,
     pub offset_ns: i64,
     pub ticks0: u64,
@@ -215,6 +220,8 @@ mod tests {
             ticks0: 100,
             ns_per_tick: 2.0,
             program: "ex-deadlock".into(),
+            thread_requested: 1,
+            thread_level: 2,
             ..LiveHeader::default()
         };
         let init = RawEvent::new(Call::InitThread, 100, 150);
@@ -231,6 +238,7 @@ mod tests {
             (1, 2, "killed")
         );
         assert_eq!(rank.program, "ex-deadlock");
+        assert_eq!((rank.thread_requested, rank.thread_level), (1, 2));
         assert_eq!(rank.events.len(), 2);
         assert_eq!(
             (rank.events[0].start, rank.events[0].end),

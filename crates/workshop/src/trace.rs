@@ -15,7 +15,8 @@
 //!
 //! and prints a summary after the program's own output (which it leaves
 //! untouched): per rank, time computing and in MPI, messages and bytes, the
-//! longest wait and for whom, and every message sent but never received.
+//! longest wait and for whom, and every message sent but never received; for
+//! a program that runs threads, the MPI thread level asked for and granted.
 //!
 //! The library must be built against the MPI that runs the job (rsmpi's
 //! bindings are per MPI): the one beside this program is, when both come from
@@ -76,8 +77,8 @@ pub struct TraceArgs {
 }
 
 // The files and their reader are shared with the tracer and the exercise checker.
-use trace_format::WORLD;
 pub use trace_format::{Event, JobTrace, Kind, RankTrace, kind_of, read_rank};
+use trace_format::{WORLD, thread_level_name};
 
 /// Reads the ranks' files of a job (see [`trace_format::read_dir`]).
 pub fn read_dir(dir: &Path) -> Result<JobTrace, String> {
@@ -317,6 +318,7 @@ mod tests {
             program: "demo".into(),
             ended: "finalize".into(),
             offset_ns: 0,
+            thread_requested: 0,
             thread_level: 0,
             dropped: 0,
             untracked: 0,
@@ -398,6 +400,39 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("Every message sent was received."), "{text}");
+    }
+
+    #[test]
+    fn the_thread_levels_are_one_line_and_only_when_a_rank_asked_for_threads() {
+        let single = JobTrace {
+            ranks: vec![rank(0, 2, vec![]), rank(1, 2, vec![])],
+        };
+        let text = summary(&single, &[], Path::new("out"));
+        assert!(!text.contains("thread level"), "{text}");
+        let with = |levels: [(i32, i32); 3]| {
+            let ranks = (0..3)
+                .map(|r| RankTrace {
+                    thread_requested: levels[r].0,
+                    thread_level: levels[r].1,
+                    ..rank(r as i32, 3, vec![])
+                })
+                .collect();
+            summary(&JobTrace { ranks }, &[], Path::new("out"))
+        };
+        let text = with([(1, 1); 3]);
+        assert_eq!(
+            text.lines().nth(1),
+            Some("MPI thread level: asked FUNNELED, got FUNNELED (every rank)"),
+            "{text}"
+        );
+        let text = with([(3, 3), (3, 1), (3, 3)]);
+        assert!(
+            text.contains(
+                "MPI thread level: asked MULTIPLE, got FUNNELED (rank 1); \
+                 asked MULTIPLE, got MULTIPLE (ranks 0, 2)\n"
+            ),
+            "{text}"
+        );
     }
 
     #[test]

@@ -28,6 +28,7 @@ use indicatif::ProgressBar;
 use mpi::Tag;
 use mpi::topology::{Process, SimpleCommunicator};
 use mpi::traits::*;
+use mpi_basics::Threading;
 use mpi_basics::obj::{bcast_obj, gather_obj};
 use pi_kernel::block_range;
 
@@ -54,7 +55,10 @@ struct Args {
 fn main() {
     let mut args: Args = lesson_cli::parse_args();
     // ANCHOR: start
-    let universe = mpi_basics::init();
+    // This program runs threads besides its main one: one that waits for
+    // Ctrl-C, and with --schedule dynamic a helper on rank 0 that denoises
+    // photos. Only the main thread calls MPI: MPI_THREAD_FUNNELED.
+    let universe = mpi_basics::init_threaded(Threading::Funneled);
     // The ranks on one machine share its memory: split_shared groups them
     // (MPI_Comm_split_type, MPI_COMM_TYPE_SHARED), and the default photo size
     // limit is this machine's share divided among them.
@@ -170,8 +174,7 @@ const REQUEST: Tag = 1;
 /// rank 0 busy filtering would leave its workers waiting for a whole photo.
 /// So rank 0 runs two threads: a helper thread denoises photos, taking them
 /// from the same counter, while the main thread answers requests. Only the
-/// main thread calls MPI (MPI's "funneled" threading, which MPICH allows
-/// after a plain `MPI_Init`).
+/// main thread calls MPI (`MPI_THREAD_FUNNELED`, asked for in `main`).
 fn dynamic_schedule(world: &SimpleCommunicator, args: &PhotoArgs, files: &[String]) -> RankReport {
     let rank = world.rank();
     if rank != 0 {
@@ -210,6 +213,9 @@ fn dynamic_schedule(world: &SimpleCommunicator, args: &PhotoArgs, files: &[Strin
         let mut handled_by = vec![0; workers + 1];
         let mut stopped = 0;
         while stopped < workers {
+            // The helper may not call MPI_Abort itself: if it panicked, this
+            // thread ends the job now, not after the workers did every photo.
+            mpi_basics::abort_if_a_thread_panicked();
             let Some((request, status)) = world
                 .any_process()
                 .immediate_matched_probe_with_tag(REQUEST)

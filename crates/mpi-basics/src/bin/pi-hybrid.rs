@@ -15,6 +15,7 @@ use std::time::Instant;
 use clap::Parser;
 use mpi::collective::SystemOperation;
 use mpi::traits::*;
+use mpi_basics::Threading;
 use pi_kernel::{block_range, fast_sum, pi_from_sum, pi_line};
 
 #[derive(Parser)]
@@ -23,7 +24,7 @@ struct Args {
     /// Number of steps N
     #[arg(long, value_name = "N", default_value_t = 100_000_000, value_parser = clap::value_parser!(u64).range(1..))]
     steps: u64,
-    /// Threads per rank [default: this machine's cores / the ranks on this machine]
+    /// Threads per rank [default: $SLURM_CPUS_PER_TASK if set, else the CPUs this rank may run on]
     #[arg(long, value_name = "T", value_parser = lesson_cli::thread_count)]
     threads: Option<NonZeroUsize>,
 }
@@ -33,17 +34,15 @@ fn main() {
     // ANCHOR: hybrid
     // Which threads may call MPI? MPI names four levels: SINGLE (no threads),
     // FUNNELED (threads exist, only the main thread calls MPI), SERIALIZED (any
-    // thread, one at a time) and MULTIPLE (any thread, any time). This program is
-    // FUNNELED: the worker threads only compute, and the main thread makes every
-    // MPI call, before the threads start and after they have all finished. MPICH
-    // runs that safely after a plain MPI_Init; a program whose threads call MPI
-    // themselves must ask for more with `mpi::initialize_with_threading`.
-    let universe = mpi_basics::init();
+    // thread, one at a time) and MULTIPLE (any thread, any time). A program
+    // tells MPI_Init_thread the level it needs and gets the level granted.
+    // This program is FUNNELED: the worker threads only compute, and the main
+    // thread makes every MPI call, before the threads start and after they
+    // have all finished. (init_threaded stops if MPI grants less.)
+    let universe = mpi_basics::init_threaded(Threading::Funneled);
     let world = universe.world();
     let (rank, size) = (world.rank(), world.size());
-    let threads = args
-        .threads
-        .map_or_else(|| default_threads(&world), NonZeroUsize::get);
+    let threads = args.threads.map_or_else(default_threads, NonZeroUsize::get);
     // Start the clocks together: ranks leave MPI_Init at different moments, and
     // rank 0's time would miss the work of any rank that started before it.
     world.barrier();
@@ -62,6 +61,8 @@ fn main() {
                     .unwrap_or_else(|err| panic!("rank {rank} cannot start thread {t}: {err}"))
             })
             .collect();
+        // A worker that panicked hands its panic to the main thread here: the
+        // main thread panics in turn, and aborts the job (only it may call MPI).
         workers
             .into_iter()
             .map(|worker| worker.join().expect("a pi thread panicked"))
@@ -85,11 +86,18 @@ fn main() {
     // ANCHOR_END: hybrid
 }
 
-/// Threads per rank that fill this machine once: its cores divided by the
-/// ranks running on it (at least 1). `split_shared` groups the ranks that
-/// share a machine's memory, so its size is the ranks on this machine.
-fn default_threads(world: &impl Communicator) -> usize {
-    let cores = thread::available_parallelism().map_or(1, NonZeroUsize::get);
-    let ranks_here = world.split_shared(0).size() as usize;
-    (cores / ranks_here).max(1)
+/// Threads per rank when `--threads` is not given. Under Slurm, the CPUs it
+/// gave each task (`srun -c N`, `#SBATCH --cpus-per-task=N`): this rank's
+/// share, even when nothing binds the rank to them. Otherwise the CPUs this
+/// rank may run on: `available_parallelism` counts only those the launcher
+/// bound it to (Open MPI binds each rank to one core when it starts 2 ranks or
+/// fewer), and the whole machine for a rank bound to nothing (MPICH's mpiexec
+/// binds nothing: ranks x threads may then be more than the cores).
+fn default_threads() -> usize {
+    let slurm = std::env::var("SLURM_CPUS_PER_TASK").ok();
+    slurm
+        .and_then(|cpus| cpus.trim().parse().ok())
+        .filter(|&cpus| cpus > 0)
+        .unwrap_or_else(|| thread::available_parallelism().map_or(1, NonZeroUsize::get))
+        .min(lesson_cli::MAX_THREADS)
 }

@@ -126,6 +126,9 @@ pub fn summary(job: &JobTrace, messages: &[Message], out_dir: &Path) -> String {
         messages.len(),
         human_bytes(total_bytes)
     );
+    if let Some(line) = thread_levels(job) {
+        let _ = writeln!(s, "{line}");
+    }
     let _ = writeln!(
         s,
         "| rank | computing | in MPI | MPI calls | messages sent | messages received | longest wait |"
@@ -259,6 +262,37 @@ pub fn summary(job: &JobTrace, messages: &[Message], out_dir: &Path) -> String {
         shown.display()
     );
     s
+}
+
+/// The MPI thread levels asked for and granted, when a rank asked for more
+/// than SINGLE (a program that runs threads): `MPI thread level: asked
+/// FUNNELED, got FUNNELED (every rank)`, or per group of ranks when they differ.
+fn thread_levels(job: &JobTrace) -> Option<String> {
+    if job.ranks.iter().all(|r| r.thread_requested <= 0) {
+        return None;
+    }
+    let mut groups: BTreeMap<(i32, i32), Vec<String>> = BTreeMap::new();
+    for r in &job.ranks {
+        let levels = (r.thread_requested, r.thread_level);
+        groups.entry(levels).or_default().push(r.rank.to_string());
+    }
+    let one = groups.len() == 1;
+    let parts: Vec<String> = groups
+        .into_iter()
+        .map(|((asked, got), ranks)| {
+            let which = match ranks.len() {
+                _ if one => "every rank".to_owned(),
+                1 => format!("rank {}", ranks[0]),
+                _ => format!("ranks {}", ranks.join(", ")),
+            };
+            format!(
+                "asked {}, got {} ({which})",
+                thread_level_name(asked),
+                thread_level_name(got)
+            )
+        })
+        .collect();
+    Some(format!("MPI thread level: {}", parts.join("; ")))
 }
 
 /// JSON string contents (the names here are plain, but a program may be named anything).
