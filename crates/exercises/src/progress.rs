@@ -102,12 +102,7 @@ impl Progress {
     }
 }
 
-pub use lesson_cli::files::write_whole;
-
-/// The text of `file` as git's last commit has it: the exercise as shipped.
-pub fn shipped_text(file: &Path) -> Result<String, String> {
-    lesson_cli::files::committed_text(file)
-}
+use lesson_cli::files::write_whole;
 
 /// What `ci/check watch` waits for.
 #[derive(Debug)]

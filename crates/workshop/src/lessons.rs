@@ -280,7 +280,7 @@ pub fn run(args: &LessonsArgs) -> Result<(), String> {
         for (path, text) in derived::files(&manifest, &root)? {
             let old = std::fs::read_to_string(root.join(&path)).unwrap_or_default();
             if old != text {
-                derived::write_whole(&root.join(&path), &text)?;
+                lesson_cli::files::write_whole(&root.join(&path), &text)?;
                 println!("wrote {}", path.display());
             }
         }

@@ -38,8 +38,6 @@ fn read(root: &Path, path: &str) -> Result<String, String> {
     std::fs::read_to_string(root.join(path)).map_err(|e| format!("{path}: {e}"))
 }
 
-pub use lesson_cli::files::write_whole;
-
 /// The README with its lesson map (between the map's markers) made from the manifest.
 pub fn readme(manifest: &Manifest, old: &str) -> Result<String, String> {
     let (Some(start), Some(end)) = (old.find(MAP_START), old.find(MAP_END)) else {
@@ -48,10 +46,11 @@ pub fn readme(manifest: &Manifest, old: &str) -> Result<String, String> {
         ));
     };
     let mut map = format!(
-        "{MAP_START}\n\n| page | lesson (workshop section) | crate | run it |\n|---|---|---|---|\n"
+        "{MAP_START}\n\n| page | lesson (workshop section) | crate | programs | run it |\n|---|---|---|---|---|\n"
     );
     for lesson in &manifest.lesson {
         let crates: Vec<String> = lesson.crates.iter().map(|c| format!("`{c}`")).collect();
+        let programs: Vec<String> = lesson.programs.iter().map(|p| format!("`{p}`")).collect();
         let commands: Vec<String> = lesson
             .runs
             .iter()
@@ -59,10 +58,11 @@ pub fn readme(manifest: &Manifest, old: &str) -> Result<String, String> {
             .chain(lesson.show.iter().map(|s| shown(s)))
             .collect();
         map.push_str(&format!(
-            "| {} | {} | {} | {} |\n",
+            "| {} | {} | {} | {} | {} |\n",
             lesson.page,
             lesson.title,
             crates.join(", "),
+            programs.join(", "),
             commands.join(", ")
         ));
     }

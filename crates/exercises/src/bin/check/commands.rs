@@ -40,7 +40,7 @@ impl Checker {
     pub(super) fn reset(&mut self, name: &str) -> i32 {
         let ex = self.find(name).clone();
         let file = self.info.source(&ex, false);
-        match exercises::progress::shipped_text(&file) {
+        match lesson_cli::files::committed_text(&file) {
             Ok(text) => {
                 let now = std::fs::read_to_string(&file).unwrap_or_default();
                 if now == text {
@@ -49,7 +49,7 @@ impl Checker {
                         ex.name,
                         shown(&file).display()
                     );
-                } else if let Err(e) = exercises::progress::write_whole(&file, &text) {
+                } else if let Err(e) = lesson_cli::files::write_whole(&file, &text) {
                     lesson_cli::exit_failure(e);
                 } else {
                     println!(
