@@ -6,7 +6,7 @@ mod common;
 
 use std::path::Path;
 
-use mpi_basics::launch::mpiexec_command_with_env;
+use mpi_basics::launch::{mpiexec_command_with_env, output};
 use tempfile::TempDir;
 
 use common::*;
@@ -36,9 +36,7 @@ fn every_rank_asks_mpi_for_funneled_and_gets_it_at_1_to_4_ranks_both_schedules()
                 "--output",
                 path(out.path()),
             ];
-            let run = mpiexec_command_with_env(PARALLEL, ranks, &vars, &args)
-                .output()
-                .expect("run the MPI launcher");
+            let run = output(&mut mpiexec_command_with_env(PARALLEL, ranks, &vars, &args));
             let context = format!("{ranks} ranks, {schedule}");
             assert!(
                 run.status.success(),

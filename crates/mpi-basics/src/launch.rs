@@ -23,6 +23,7 @@
 use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::time::Duration;
 
 /// Seconds after which the launcher kills a job that has not finished
 /// (`MPIEXEC_TIMEOUT`, read by MPICH's and Open MPI's launchers), so a hung
@@ -199,8 +200,18 @@ fn running_as_root() -> bool {
 /// # Panics
 /// If the launcher cannot be started (MPI is not installed: run `ci/setup-mpi`).
 pub fn mpiexec(program: impl AsRef<Path>, ranks: usize, args: &[&str]) -> Output {
-    let mut cmd = mpiexec_command(program, ranks, args);
-    cmd.output().unwrap_or_else(|err| {
+    output(&mut mpiexec_command(program, ranks, args))
+}
+
+/// Runs a job made by [`mpiexec_command`] and returns its output. If the
+/// launcher has not stopped it half a minute after `MPIEXEC_TIMEOUT`, the
+/// job is killed ([`crate::deadline`]): a hung job fails its test, never CI.
+///
+/// # Panics
+/// If the launcher cannot be started (MPI is not installed: run `ci/setup-mpi`).
+pub fn output(cmd: &mut Command) -> Output {
+    let limit = Duration::from_secs(u64::from(TIMEOUT_SECS) + 30);
+    crate::deadline::output(cmd, limit).unwrap_or_else(|err| {
         panic!(
             "cannot run {:?} ({err}): install MPI with ci/setup-mpi, or check ci/doctor",
             cmd.get_program()

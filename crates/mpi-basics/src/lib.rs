@@ -3,6 +3,7 @@
 //! - [`init`]: start MPI, and make a panic in any rank end the whole job.
 //! - [`init_threaded`]: the same for a program that runs threads of its own.
 //! - [`expect`]: what the MPI basics lessons print at N ranks (tests and checker compare with it).
+//! - [`deadline`]: run a job, killing it and all it started if it outlives a limit.
 //! - [`launch`]: run a built lesson program under `mpiexec -n N` (tests, tools).
 //! - [`obj`]: send any serde value (mpi4py's lowercase `send`, `bcast`, `scatter`, ...).
 //! - [`ops`]: MAXLOC and MINLOC, the reduce operations rsmpi does not have.
@@ -18,6 +19,7 @@ use mpi::traits::Communicator;
 /// MPI's thread levels, in increasing order: `Single`, `Funneled`, `Serialized`, `Multiple`.
 pub use mpi::Threading;
 
+pub mod deadline;
 pub mod expect;
 pub mod launch;
 pub mod obj;

@@ -2,6 +2,8 @@
 //! lines the workshop's program would print at that rank count and compares
 //! them, sorted (ranks print in no fixed order), with what the program printed.
 
+use std::time::Duration;
+
 use mpi_basics::expect;
 use mpi_basics::launch::{mpiexec, sorted_lines, stdout_of};
 
@@ -256,10 +258,12 @@ fn exchange_by_synchronous_sends_first_hangs_at_any_size() {
     // MPI_Ssend waits for the matching receive, which neither partner reaches: the
     // launcher stops the job after its timeout, and no partner printed a line.
     let program = env!("CARGO_BIN_EXE_exchange");
-    let out = mpi_basics::launch::mpiexec_command(program, 3, &["--count", "1", "--mode", "ssend"])
-        .env("MPIEXEC_TIMEOUT", "3")
-        .output()
-        .expect("the launcher runs");
+    let mut job =
+        mpi_basics::launch::mpiexec_command(program, 3, &["--count", "1", "--mode", "ssend"]);
+    job.env("MPIEXEC_TIMEOUT", "3");
+    // Should the launcher's own timeout fail, the test's deadline ends the job.
+    let out =
+        mpi_basics::deadline::output(&mut job, Duration::from_secs(60)).expect("the launcher runs");
     assert!(
         !out.status.success(),
         "a both-Ssend-first exchange cannot finish"

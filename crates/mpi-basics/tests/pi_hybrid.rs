@@ -5,7 +5,7 @@ use std::ffi::OsStr;
 use std::path::Path;
 
 use lesson_cli::testing::assert_usage_error;
-use mpi_basics::launch::{mpiexec_command_with_env, stdout_of};
+use mpi_basics::launch::{mpiexec_command_with_env, output, stdout_of};
 use pi_kernel::PiReport;
 
 const PI_HYBRID: &str = env!("CARGO_BIN_EXE_pi-hybrid");
@@ -25,9 +25,9 @@ fn run_pi_hybrid_with(
     let steps_text = steps.to_string();
     let mut all_args = vec!["--steps", &steps_text];
     all_args.extend_from_slice(args);
-    let out = mpiexec_command_with_env(PI_HYBRID, ranks, vars, &all_args)
-        .output()
-        .expect("run the MPI launcher (ci/setup-mpi installs it)");
+    let out = output(&mut mpiexec_command_with_env(
+        PI_HYBRID, ranks, vars, &all_args,
+    ));
     let text = stdout_of(&out);
     assert!(
         out.status.success(),

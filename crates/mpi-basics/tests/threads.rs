@@ -30,7 +30,7 @@ fn run_ends_the_job(ranks: usize, args: &[&str], backtrace: &str) -> String {
     let mut command = mpiexec_command_with_env("sh", ranks, &vars, &sh_args);
     command.env("MPIEXEC_TIMEOUT", TIMEOUT_SECS.to_string());
     let started = Instant::now();
-    let out = command.output().expect("run the MPI launcher");
+    let out = mpi_basics::launch::output(&mut command);
     let elapsed = started.elapsed();
     let stderr = std::fs::read_to_string(&file).unwrap_or_default();
     let context = format!(

@@ -24,7 +24,8 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
+use std::time::Duration;
 
 use clap::Args;
 use regex::Regex;
@@ -187,13 +188,13 @@ impl RunBlock {
         if check {
             command.env(CHECK_ENV, "1");
         }
-        let output = command
+        command
             .arg("-c")
             .arg(&self.command)
             .current_dir(root)
-            .env("MPIEXEC_TIMEOUT", "300")
-            .stdin(Stdio::null())
-            .output()
+            .env("MPIEXEC_TIMEOUT", "300");
+        // Should a launcher fail to stop a job at its timeout, the job is killed.
+        let output = mpi_basics::deadline::output(&mut command, Duration::from_secs(400))
             .map_err(|e| format!("cannot run `{}`: {e}", self.command))?;
         if self.fails && output.status.success() {
             return Err(format!(

@@ -17,6 +17,7 @@ use std::fmt::Write as _;
 use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::time::Duration;
 
 use clap::{ValueEnum, value_parser};
 
@@ -358,8 +359,9 @@ fn best_time(
     let shown = shown_command(&command);
     let mut times = Vec::new();
     for _ in 0..repeats {
-        let output: Output = command
-            .output()
+        // Waits no longer than the launcher's timeout and half a minute more.
+        let limit = Duration::from_secs(u64::from(mpi_basics::launch::TIMEOUT_SECS) + 30);
+        let output: Output = mpi_basics::deadline::output(&mut command, limit)
             .map_err(|err| format!("cannot run `{shown}`: {err}"))?;
         let stdout = String::from_utf8_lossy(&output.stdout);
         if !output.status.success() {

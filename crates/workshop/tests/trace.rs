@@ -6,6 +6,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::time::Duration;
 
 use workshop::trace::{self, JobTrace, Kind};
 
@@ -19,6 +20,12 @@ fn bin(name: &str) -> PathBuf {
         path.display()
     );
     path
+}
+
+/// Runs `command`, killing it and all it started after `secs` seconds should
+/// the launcher's own timeout fail: a hung job fails its test, never CI.
+fn within(command: &mut Command, secs: u64) -> Output {
+    mpi_basics::deadline::output(command, Duration::from_secs(secs)).expect("the job starts")
 }
 
 /// `workshop trace --out OUT -- mpiexec -n RANKS PROGRAM`, with a timeout; the job must succeed.
@@ -35,15 +42,15 @@ fn traced(program: &str, ranks: usize, out: &Path) -> (Output, String) {
 /// The same, however the job ends.
 fn traced_any(program: &str, ranks: usize, out: &Path) -> (Output, String) {
     bin("libmpi_trace.so");
-    let output = Command::new(WORKSHOP)
+    let mut command = Command::new(WORKSHOP);
+    command
         .args(["trace", "--out"])
         .arg(out)
         .arg("--")
         .args(launcher(ranks))
         .arg(bin(program))
-        .env("MPIEXEC_TIMEOUT", "60")
-        .output()
-        .expect("run workshop");
+        .env("MPIEXEC_TIMEOUT", "60");
+    let output = within(&mut command, 120);
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     (output, stdout)
 }
@@ -81,10 +88,10 @@ fn launched(ranks: usize, vars: &[(&str, &std::ffi::OsStr)], program: &str) -> C
 }
 
 fn untraced(program: &str, ranks: usize) -> Vec<u8> {
-    let output = launched(ranks, &[], program)
-        .env("MPIEXEC_TIMEOUT", "60")
-        .output()
-        .expect("run mpiexec");
+    let output = within(
+        launched(ranks, &[], program).env("MPIEXEC_TIMEOUT", "60"),
+        120,
+    );
     assert!(output.status.success());
     output.stdout
 }
@@ -237,9 +244,7 @@ fn an_unmatched_send_is_reported_and_the_output_is_byte_identical() {
             .map(|l| format!("{l}\n"))
             .collect()
     };
-    let plain = launched(2, &[], "unmatched-send")
-        .output()
-        .expect("run mpiexec");
+    let plain = within(&mut launched(2, &[], "unmatched-send"), 120);
     ended_normally_or_mpich_saw_the_message(&plain);
     let plain = String::from_utf8(plain.stdout).unwrap();
     assert_eq!(ours(program_part(&stdout)), ours(&plain));
@@ -256,9 +261,7 @@ fn preloaded(program: &str, ranks: usize, dir: &Path, max_events: Option<&str>) 
     if let Some(n) = max_events {
         vars.push(("MPI_TRACE_EVENTS", std::ffi::OsStr::new(n)));
     }
-    let output = launched(ranks, &vars, program)
-        .output()
-        .expect("run the launcher");
+    let output = within(&mut launched(ranks, &vars, program), 120);
     assert!(output.status.success());
     output
 }
@@ -304,7 +307,7 @@ fn clocks_aligned_by_ping_pongs_agree_with_the_shared_clock() {
         ("MPI_TRACE_DIR", dir.path().as_os_str()),
         ("MPI_TRACE_ALIGN", std::ffi::OsStr::new("always")),
     ];
-    let output = launched(3, &vars, "sum-p2p").output().unwrap();
+    let output = within(&mut launched(3, &vars, "sum-p2p"), 120);
     assert!(output.status.success());
     for r in 1..3 {
         let text = std::fs::read_to_string(dir.path().join(format!("rank-{r}.trace"))).unwrap();
@@ -343,13 +346,12 @@ fn traced_hang(program: &str, ssend: bool, out: &Path) -> (Output, String) {
     if ssend {
         command.arg("--ssend");
     }
-    let output = command
+    command
         .arg("--")
         .args(launcher(2))
         .arg(bin(program))
-        .env("MPIEXEC_TIMEOUT", "3")
-        .output()
-        .expect("run workshop");
+        .env("MPIEXEC_TIMEOUT", "3");
+    let output = within(&mut command, 60);
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     (output, stdout)
 }
