@@ -8,6 +8,14 @@ if [ ! -f ci/mpi-env ]; then
     echo "error: submit from the root of the mpi-workshop-rs clone (sbatch slurm/NAME.sbatch), not from $PWD" >&2
     exit 2
 fi
+# The site's settings (slurm/site.env, or WORKSHOP_SITE): its MPI module is loaded
+# here, on the node, before the MPI is looked for.
+# shellcheck source=slurm/site.env
+. "${WORKSHOP_SITE:-slurm/site.env}"
+if [ -n "$WORKSHOP_MODULES" ]; then
+    echo "site modules: $WORKSHOP_MODULES"
+    eval "$WORKSHOP_MODULES"
+fi
 # shellcheck source=ci/mpi-env
 . ci/mpi-env   # the MPI ci/setup-mpi recorded: its binaries are in $BIN
 # srun starts the ranks itself and hands them their rank through a PMI plugin;

@@ -161,6 +161,9 @@ pub struct Job {
     pub name: String,
     pub about: String,
     pub tasks: usize,
+    /// More `#SBATCH` options the job needs, e.g. `--exclusive`.
+    #[serde(default)]
+    pub sbatch: Vec<String>,
     #[serde(default)]
     pub before: Option<String>,
     #[serde(default)]

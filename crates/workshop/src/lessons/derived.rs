@@ -115,11 +115,14 @@ pub fn job_script(manifest: &Manifest, job: &Job) -> String {
     text.push_str(&format!(
         "# Generated from {FILE} (cargo workshop lessons --write): change the table, not this file.\n\
          # Submit from the clone's root: slurm/submit {name}  (or sbatch slurm/{name}.sbatch)\n\
-         #SBATCH --job-name={name}\n#SBATCH --ntasks={tasks}\n#SBATCH --output=slurm-%x-%j.out\n\
-         . slurm/common.sh\n",
+         #SBATCH --job-name={name}\n#SBATCH --ntasks={tasks}\n",
         name = job.name,
         tasks = job.tasks
     ));
+    for option in &job.sbatch {
+        text.push_str(&format!("#SBATCH {option}\n"));
+    }
+    text.push_str("#SBATCH --output=slurm-%x-%j.out\n. slurm/common.sh\n");
     let mut block = |lines: &str| {
         for line in lines.trim_matches('\n').lines() {
             text.push_str(line);
