@@ -25,6 +25,10 @@ pub const SMALL_SIZES: [(u32, u32); 3] = [(96, 72), (64, 64), (120, 90)];
 pub const SIGMA_RANGE: (f64, f64) = (0.05, 0.10);
 /// JPEG quality of the noisy photos.
 pub const JPEG_QUALITY: u8 = 90;
+/// The version of the photos' recipe: raise it with any change here that changes
+/// their bytes. `make-noisy` records it in its up-to-date stamp, so photos made
+/// by an older recipe are made again.
+pub const RECIPE: u32 = 1;
 
 /// Everything that defines photo `index`; one line of `manifest.csv`.
 #[derive(Clone, Debug, PartialEq)]

@@ -45,10 +45,12 @@ fn make_noisy(dir: &Path, count: usize, extra: &[&str]) -> Output {
     out
 }
 
+/// The files of `dir` with their bytes, by name; not make-noisy's hidden stamp.
 fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut files: Vec<_> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
+        .filter(|p| !p.file_name().unwrap().to_string_lossy().starts_with('.'))
         .map(|p| {
             (
                 p.file_name().unwrap().to_string_lossy().into_owned(),
@@ -127,6 +129,96 @@ fn make_noisy_is_deterministic_and_idempotent() {
     let c = tempfile::tempdir().unwrap();
     make_noisy(c.path(), 2, &[]);
     assert_eq!(files(&c.path().join("noisy"))[1..], made[1..3]);
+}
+
+/// make-noisy's `N written, M already up to date`: (N, M).
+fn written_and_kept(out: &Output) -> (usize, usize) {
+    let text = stdout(out);
+    let (_, counts) = text.rsplit_once(": ").unwrap_or_default();
+    let counts: Vec<usize> = counts
+        .split(',')
+        .filter_map(|part| part.split_whitespace().next()?.parse().ok())
+        .collect();
+    assert_eq!(counts.len(), 2, "{text}");
+    (counts[0], counts[1])
+}
+
+#[test]
+fn make_noisy_finds_photos_up_to_date_from_its_stamp_and_remakes_them_when_anything_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    // A copy of the base photos, to change one of them.
+    let copied = dir.path().join("photos");
+    std::fs::create_dir(&copied).unwrap();
+    let mut names: Vec<_> = std::fs::read_dir(photos())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "jpg"))
+        .collect();
+    names.sort();
+    assert!(names.len() >= 2, "two base photos at least");
+    for path in &names {
+        std::fs::copy(path, copied.join(path.file_name().unwrap())).unwrap();
+    }
+    let noisy = dir.path().join("noisy");
+    // Three photos from the copy, small unless told otherwise.
+    let run = |extra: &[&str]| {
+        let out = Command::new(MAKE_NOISY)
+            .args(["--count", "3", "--photos"])
+            .arg(&copied)
+            .arg("--output")
+            .arg(&noisy)
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        written_and_kept(&out)
+    };
+    let small = ["--small"];
+    assert_eq!(run(&small), (3, 0));
+    assert!(noisy.join(".make-noisy-stamp").is_file());
+
+    // Unchanged: up to date from the stamp alone. Shown by a photo altered with its
+    // size and modification time kept: only its bytes would tell, and they are not read.
+    let one = noisy.join("noisy_001.jpg");
+    let (bytes, mtime) = (
+        std::fs::read(&one).unwrap(),
+        std::fs::metadata(&one).unwrap().modified().unwrap(),
+    );
+    let mut altered = bytes.clone();
+    altered[100] ^= 1;
+    std::fs::write(&one, &altered).unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&one)
+        .unwrap()
+        .set_modified(mtime)
+        .unwrap();
+    assert_eq!(run(&small), (0, 3));
+    assert_eq!(std::fs::read(&one).unwrap(), altered, "not made again");
+    // Its modification time changed: the photos are gone through again, and it is repaired.
+    std::fs::File::options()
+        .write(true)
+        .open(&one)
+        .unwrap()
+        .set_modified(std::time::SystemTime::now())
+        .unwrap();
+    assert_eq!(run(&small), (1, 2));
+    assert_eq!(std::fs::read(&one).unwrap(), bytes);
+    assert_eq!(run(&small), (0, 3));
+
+    // A changed option: other sizes, every photo made again.
+    assert_eq!(run(&[]), (3, 0), "without --small");
+    assert_eq!(run(&small), (3, 0), "--small again");
+
+    // A changed base photo: the photos made from it (photo 0 from the first) again.
+    let first = copied.join(names[0].file_name().unwrap());
+    std::fs::copy(&names[1], &first).unwrap();
+    assert_eq!(run(&small), (1, 2));
+    assert_eq!(run(&small), (0, 3));
 }
 
 #[test]

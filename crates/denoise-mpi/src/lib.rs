@@ -24,6 +24,8 @@ pub use job::{Job, wait_for_all_ranks};
 pub use output::clean_output;
 pub use plan::plan;
 pub use progress::{ForwardedTerminal, progress_bar};
-pub use report::{Failure, RankReport, finish, peak_memory_mib, summary, write_montage};
+pub use report::{
+    Failure, RankReport, finish, montage_from_output, peak_memory_mib, summary, write_montage,
+};
 pub use signals::{DONE, PhotosInProgress, exit_cleanly_on_signals};
 pub use text::{count, shown};

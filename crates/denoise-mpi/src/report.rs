@@ -130,6 +130,33 @@ pub fn finish(args: &PhotoArgs, files: &[String], reports: &[RankReport]) -> i32
     status
 }
 
+/// `denoise-serial --montage FILE --montage-only`: the montage of the first
+/// photo from its denoised copy already in the output folder, denoising
+/// nothing (a whole run for one picture takes minutes). Returns the line to
+/// print, or a one-line error naming the file when that copy is missing.
+pub fn montage_from_output(args: &PhotoArgs) -> Result<String, String> {
+    let montage = args
+        .montage
+        .as_ref()
+        .ok_or("--montage-only needs --montage FILE.png")?;
+    let files = crate::plan(args)?;
+    let first = &files[0];
+    let denoised = args.output.join(first);
+    if !denoised.is_file() {
+        return Err(format!(
+            "{}: not denoised yet: run denoise-serial or denoise-parallel (with --output {}) first",
+            denoised.display(),
+            args.output.display()
+        ));
+    }
+    write_montage(&args.input.join(first), &denoised, montage)
+        .map_err(|e| format!("montage {}: {e}", montage.display()))?;
+    Ok(format!(
+        "Montage of {first} (noisy left, denoised right): {}",
+        montage.display()
+    ))
+}
+
 /// Writes a PNG with the noisy photo on the left and the denoised one on the
 /// right (side by side, black below the shorter one), written atomically;
 /// creates the montage's folder if needed.

@@ -203,6 +203,56 @@ fn montage_puts_the_noisy_photo_left_and_the_denoised_one_right() {
 }
 
 #[test]
+fn montage_only_uses_the_photo_already_denoised_and_denoises_nothing() {
+    let input = photo_folder(2);
+    let tmp = TempDir::new().unwrap();
+    let (out, montage) = (tmp.path().join("out"), tmp.path().join("montage.png"));
+    let only = ["--montage", path(&montage), "--montage-only"];
+    // Nothing denoised yet: one line naming the missing file.
+    let early = run_serial(input.path(), &out, &only);
+    assert_eq!(early.status.code(), Some(1), "{}", text(&early.stderr));
+    let said = text(&early.stderr);
+    assert_eq!(said.lines().count(), 1, "{said}");
+    assert!(said.contains("noisy_000.jpg: not denoised yet"), "{said}");
+    assert!(!montage.exists());
+
+    let run = run_serial(input.path(), &out, &["--quiet"]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    // Stand-ins for the denoised photos: the montage shows what is in the output
+    // folder, and a new run would have replaced them.
+    let stand_in = image::RgbImage::from_pixel(40, 30, image::Rgb([200, 10, 10]));
+    stand_in.save(out.join("noisy_000.jpg")).unwrap();
+    let stand_in = image::open(out.join("noisy_000.jpg")).unwrap().to_rgb8();
+    std::fs::write(out.join("noisy_001.jpg"), b"left alone").unwrap();
+    let made = run_serial(input.path(), &out, &only);
+    assert!(made.status.success(), "{}", text(&made.stderr));
+    assert_eq!(
+        text(&made.stdout),
+        format!(
+            "Montage of noisy_000.jpg (noisy left, denoised right): {}\n",
+            montage.display()
+        )
+    );
+    let picture = image::open(&montage).unwrap().to_rgb8();
+    let noisy = image::open(input.path().join("noisy_000.jpg"))
+        .unwrap()
+        .to_rgb8();
+    assert_eq!(
+        picture.dimensions(),
+        (noisy.width() + 40, noisy.height().max(30))
+    );
+    let right = image::imageops::crop_imm(&picture, noisy.width(), 0, 40, 30).to_image();
+    assert!(
+        right == stand_in,
+        "right half is the photo in the output folder"
+    );
+    assert_eq!(
+        std::fs::read(out.join("noisy_001.jpg")).unwrap(),
+        b"left alone"
+    );
+}
+
+#[test]
 fn progress_bar_only_when_asked_for_under_mpiexec() {
     let input = photo_folder(3);
     let out = TempDir::new().unwrap();

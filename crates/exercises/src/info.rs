@@ -170,6 +170,13 @@ impl Info {
         self.exercises.iter().find(|ex| ex.name == name)
     }
 
+    /// Where `ci/check reset` keeps a copy of each file it puts back: `backups/`
+    /// beside the exercises' folder (`crates/exercises/backups/`, which git ignores).
+    pub fn backups_dir(&self) -> PathBuf {
+        let dir = &self.exercises_dir;
+        dir.parent().unwrap_or(dir).join("backups")
+    }
+
     /// The file the learner edits (in [`Info::exercises_dir`]), or its solution.
     pub fn source(&self, ex: &Exercise, solution: bool) -> PathBuf {
         if solution {

@@ -104,6 +104,66 @@ impl Progress {
 
 use lesson_cli::files::write_whole;
 
+/// Copies `file` into the folder `backups` before a reset overwrites it, as
+/// `NAME-YYYYMMDD-HHMMSS.rs` (UTC; `-2`, `-3`, … for more in the same second),
+/// and returns the copy's path: a reset never throws a learner's work away.
+pub fn back_up(file: &Path, backups: &Path) -> Result<PathBuf, String> {
+    let stem = file.file_stem().unwrap_or_default().to_string_lossy();
+    let ext = file
+        .extension()
+        .map(|e| format!(".{}", e.to_string_lossy()))
+        .unwrap_or_default();
+    std::fs::create_dir_all(backups).map_err(|e| format!("{}: {e}", backups.display()))?;
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let stamp = utc_stamp(secs);
+    for n in 1.. {
+        let extra = if n == 1 {
+            String::new()
+        } else {
+            format!("-{n}")
+        };
+        let copy = backups.join(format!("{stem}-{stamp}{extra}{ext}"));
+        // create_new: never overwrite an earlier copy.
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&copy)
+        {
+            Ok(_) => {
+                return std::fs::copy(file, &copy).map(|_| copy).map_err(|e| {
+                    format!(
+                        "{}: cannot copy to {}: {e}",
+                        file.display(),
+                        backups.display()
+                    )
+                });
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(format!("{}: {e}", copy.display())),
+        }
+    }
+    unreachable!("some name is free")
+}
+
+/// `YYYYMMDD-HHMMSS` for `secs` after 1970-01-01 00:00 UTC (the civil calendar
+/// from a day count: Howard Hinnant's `civil_from_days`).
+pub fn utc_stamp(secs: u64) -> String {
+    let (days, rest) = ((secs / 86_400) as i64, secs % 86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let (h, m, s) = (rest / 3600, rest / 60 % 60, rest % 60);
+    format!("{year:04}{month:02}{day:02}-{h:02}{m:02}{s:02}")
+}
+
 /// What `ci/check watch` waits for.
 #[derive(Debug)]
 pub enum Event {
@@ -143,4 +203,18 @@ pub fn watch_folder(dir: &Path) -> Result<Receiver<Event>, String> {
         }
     });
     Ok(rx)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utc_stamps_are_calendar_dates() {
+        assert_eq!(utc_stamp(0), "19700101-000000");
+        // 2000-02-29 (a leap day) 23:59:59 and the second after it.
+        assert_eq!(utc_stamp(951_868_799), "20000229-235959");
+        assert_eq!(utc_stamp(951_868_800), "20000301-000000");
+        assert_eq!(utc_stamp(1_796_560_273), "20261206-123113");
+    }
 }

@@ -140,9 +140,105 @@ fn reset_puts_the_shipped_file_back_from_git() {
     assert_eq!(code, Some(0), "{out}");
     assert!(out.starts_with("Reset hello: "), "{out}");
     assert_eq!(std::fs::read_to_string(&file).unwrap(), shipped);
+    // The learner's version is kept, and the line says where.
+    let kept = backups(&copy);
+    assert_eq!(kept.len(), 1, "{out}");
+    assert_eq!(std::fs::read_to_string(&kept[0]).unwrap(), "fn main() {}\n");
+    let name = kept[0].file_name().unwrap().to_string_lossy().into_owned();
+    assert!(
+        name.starts_with("05_hello-") && name.ends_with(".rs"),
+        "{name}"
+    );
+    assert!(out.contains("your version is kept in "), "{out}");
+    assert!(out.contains(&name), "{out}");
+    // Nothing to keep when the file is as shipped.
     let (code, out) = copy.run(&["reset", "hello"]);
     assert_eq!(code, Some(0), "{out}");
     assert!(out.contains("already as shipped"), "{out}");
+    assert_eq!(backups(&copy).len(), 1);
+    // A second reset of a changed file keeps a second copy, never overwriting the first.
+    std::fs::write(&file, "fn main() { todo!() }\n").unwrap();
+    let (code, out) = copy.run(&["reset", "hello"]);
+    assert_eq!(code, Some(0), "{out}");
+    let kept = backups(&copy);
+    assert_eq!(kept.len(), 2, "{out}");
+    let texts: Vec<String> = kept
+        .iter()
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect();
+    assert!(texts.contains(&"fn main() {}\n".to_string()), "{texts:?}");
+    assert!(
+        texts.contains(&"fn main() { todo!() }\n".to_string()),
+        "{texts:?}"
+    );
+}
+
+/// The copies `reset` kept (in `backups/`, beside the copy's `exercises/`), sorted.
+fn backups(copy: &Copy) -> Vec<PathBuf> {
+    let dir = copy.dir.path().join("backups");
+    let mut kept: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|d| d.map(|e| e.unwrap().path()).collect())
+        .unwrap_or_default();
+    kept.sort();
+    kept
+}
+
+#[test]
+fn reset_all_puts_every_exercise_back_and_keeps_each_changed_one() {
+    let info = Info::load().unwrap();
+    let copy = Copy::new();
+    let dir = copy.exercises();
+    git(&dir, &["init", "-q"]);
+    git(&dir, &["add", "."]);
+    git(&dir, &["commit", "-q", "-m", "shipped"]);
+    let changed = [&info.exercises[0], &info.exercises[2]];
+    let mut shipped = Vec::new();
+    for ex in changed {
+        let file = dir.join(&ex.file);
+        shipped.push(std::fs::read_to_string(&file).unwrap());
+        std::fs::write(&file, format!("// {}'s work\n", ex.name)).unwrap();
+    }
+    // One of them had passed: the reset forgets it.
+    let text = std::fs::read(dir.join(&changed[0].file)).unwrap();
+    std::fs::write(
+        copy.state(),
+        format!("{} {:016x}\n", changed[0].name, fingerprint(&text)),
+    )
+    .unwrap();
+    let (code, out) = copy.run(&["reset", "--all"]);
+    assert_eq!(code, Some(0), "{out}");
+    let total = info.exercises.len();
+    // A line for every exercise, then the progress.
+    for ex in &info.exercises {
+        let said = if changed.iter().any(|c| c.name == ex.name) {
+            format!("Reset {}: ", ex.name)
+        } else {
+            format!("{} is already as shipped", ex.name)
+        };
+        assert!(out.contains(&said), "{said}\n{out}");
+    }
+    assert!(out.contains(&format!("Progress: 0/{total} done")), "{out}");
+    for (ex, shipped) in changed.iter().zip(&shipped) {
+        assert_eq!(
+            std::fs::read_to_string(dir.join(&ex.file)).unwrap(),
+            *shipped
+        );
+    }
+    let kept: Vec<String> = backups(&copy)
+        .iter()
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect();
+    assert_eq!(kept.len(), 2, "{out}");
+    for ex in changed {
+        assert!(
+            kept.contains(&format!("// {}'s work\n", ex.name)),
+            "{kept:?}"
+        );
+    }
+    // --all goes alone or after reset: anything else is a usage error.
+    let (code, out) = copy.run(&["hint", "--all"]);
+    assert_eq!(code, Some(2), "{out}");
+    assert!(out.contains("--all goes alone"), "{out}");
 }
 
 #[test]
@@ -235,6 +331,10 @@ fn watch_moves_on_when_an_exercise_passes() {
     let names: Vec<&str> = info.exercises.iter().map(|e| e.name.as_str()).collect();
     assert_eq!(passes, names, "{text}");
     assert!(text.contains("exercises are done"), "{text}");
+    // The last PASS and the end say the progress once, not twice.
+    let total = names.len();
+    let full = format!("Progress: {total}/{total} done");
+    assert_eq!(text.matches(&full).count(), 1, "{text}");
     assert_eq!(out.status.code(), Some(0), "{text}");
 }
 

@@ -1,6 +1,8 @@
 /* The workshop's C program (section 1.1.1): pi by the midpoint rule.
  *
  * As the workshop runs it:  gcc pi.c -O3 -o pi && ./pi   (optional argument: the steps)
+ * From this repository's root, the program goes under target/, which git ignores:
+ *   gcc crates/pi-kernel/c/pi.c -O3 -o target/pi-c && target/pi-c
  *
  * The benchmark (benches/, built by build.rs) uses only the loop: build.rs compiles this
  * file with PI_LOOP_ONLY, which leaves out main, twice: at -O3 as the workshop builds it,

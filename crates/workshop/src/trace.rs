@@ -374,8 +374,36 @@ mod tests {
         assert_eq!(m[3].recv, None, "tag 7 was never received");
         let text = summary(&job, &m, Path::new("out"));
         assert!(
-            text.contains("1 messages sent but never received"),
+            text.contains("\n1 message sent but never received:"),
             "{text}"
+        );
+        // Counts of one are singular, others plural.
+        assert!(
+            text.starts_with(
+                "Trace of demo on 2 ranks: 4 point-to-point messages (16 B), 0 collective calls per rank\n"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("| 0 msgs, 0 B | 3 msgs, 12 B |"), "{text}");
+        assert!(text.contains("| 4 msgs, 16 B | 0 msgs, 0 B |"), "{text}");
+        let one = JobTrace {
+            ranks: vec![
+                rank(0, 2, vec![event("MPI_Recv", 20, 30, 1, 5, RECV)]),
+                rank(1, 2, vec![event("MPI_Send", 11, 12, 0, 5, SEND)]),
+            ],
+        };
+        let text_one = summary(&one, &messages(&one), Path::new("out"));
+        assert!(
+            text_one.starts_with("Trace of demo on 2 ranks: 1 point-to-point message (4 B), 0 collective calls per rank\n"),
+            "{text_one}"
+        );
+        assert!(
+            text_one.contains("| 0 msgs, 0 B | 1 msg, 4 B |"),
+            "{text_one}"
+        );
+        assert!(
+            text_one.contains("| 1 msg, 4 B | 0 msgs, 0 B |"),
+            "{text_one}"
         );
         assert!(text.contains("rank 1 -> rank 0, tag 7"), "{text}");
         let json: String = chrome_json(&job, &m);

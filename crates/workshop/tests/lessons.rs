@@ -135,3 +135,52 @@ fn a_bad_table_is_one_line_naming_the_file() {
         assert_eq!(error.lines().count(), 1, "{error}");
     }
 }
+
+/// Every `-o FILE` (a compiler's output) in `text`.
+fn outputs(text: &str) -> Vec<String> {
+    text.split(" -o ")
+        .skip(1)
+        .filter_map(|rest| rest.split_whitespace().next())
+        .map(|file| file.trim_end_matches(['`', '"', ',']).to_string())
+        .collect()
+}
+
+#[test]
+fn the_commands_shown_build_into_target_where_git_ignores_them() {
+    // A learner runs them from the root: a program written elsewhere is a file git shows.
+    let repo = repo();
+    let mut texts: Vec<(String, String)> = manifest()
+        .lesson
+        .iter()
+        .flat_map(|lesson| lesson.show.clone())
+        .map(|command| ("lessons.toml".to_string(), command))
+        .collect();
+    let mut pages = vec![repo.join("README.md")];
+    for dir in ["workshop-notes", "workshop-notes/python"] {
+        for entry in std::fs::read_dir(repo.join(dir)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "md") {
+                pages.push(path);
+            }
+        }
+    }
+    for page in pages {
+        let text = std::fs::read_to_string(&page).unwrap();
+        texts.push((page.display().to_string(), text));
+    }
+    let mut seen = 0;
+    for (file, text) in &texts {
+        for output in outputs(text) {
+            seen += 1;
+            assert!(
+                output.starts_with("target/"),
+                "{file}: `-o {output}` writes outside target/"
+            );
+        }
+    }
+    assert!(
+        seen >= 3,
+        "the C program's command on the pages and in lessons.toml"
+    );
+    assert_eq!(outputs("`gcc a.c -O3 -o pi && ./pi`"), ["pi"]);
+}

@@ -203,7 +203,7 @@ fn sum_reduce_records_one_reduce_per_rank_and_no_messages() {
     }
     assert!(trace::messages(&job).is_empty());
     assert!(
-        stdout.contains("0 point-to-point messages (0 B), 1 collective calls per rank"),
+        stdout.contains("0 point-to-point messages (0 B), 1 collective call per rank"),
         "{stdout}"
     );
 }
@@ -229,7 +229,7 @@ fn an_unmatched_send_is_reported_and_the_output_is_byte_identical() {
     let (output, stdout) = traced_any("unmatched-send", 2, &out);
     ended_normally_or_mpich_saw_the_message(&output);
     assert!(
-        stdout.contains("1 messages sent but never received:"),
+        stdout.contains("1 message sent but never received:"),
         "{stdout}"
     );
     assert!(

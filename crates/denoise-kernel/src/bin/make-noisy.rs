@@ -6,6 +6,13 @@
 //! a file that already has the right bytes is left alone. The photos are
 //! made on all cores (threads, not MPI: this is a tool, not a lesson).
 //!
+//! Finding them up to date is cheap: after each run a stamp file in the output
+//! folder (`.make-noisy-stamp`) records the options, the recipe's version, and
+//! the size and modification time of every base photo and every file written.
+//! When all of these are the same the next run stops there, without decoding
+//! a photo; any difference (an option, a base photo, an output edited or
+//! deleted) makes it go through every photo, rewriting those whose bytes differ.
+//!
 //!     cargo run --release -p denoise-kernel --bin make-noisy
 //!     cargo run --release -p denoise-kernel --bin make-noisy -- --count 8 --small --output /tmp/noisy
 
@@ -13,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use clap::Parser;
-use denoise_kernel::noisy::{self, MANIFEST_HEADER, SIZES, SMALL_SIZES};
+use denoise_kernel::noisy::{self, MANIFEST_HEADER, RECIPE, SIZES, SMALL_SIZES};
 use denoise_kernel::{FloatImage, open_photo, write_atomic};
 use lesson_cli::{exit_failure, exit_usage, parse_args};
 
@@ -60,6 +67,11 @@ fn main() {
     sources.sort();
     if sources.is_empty() {
         exit_usage(format!("no .jpg photos in {}", args.photos.display()));
+    }
+    let stamp_file = args.output.join(STAMP);
+    if !args.force && std::fs::read_to_string(&stamp_file).ok() == Some(stamp(&args, &sources)) {
+        print_summary(&args, 0, start);
+        return;
     }
     // Sizes from the file headers: the plans (which crop, what size) need only them.
     let source_sizes: Vec<_> = sources
@@ -124,7 +136,6 @@ fn main() {
     });
     // ANCHOR_END: make
     let written = written.into_inner();
-    let kept = args.count - written;
     let mut manifest = vec![MANIFEST_HEADER.to_string()];
     for (index, plan) in plans.iter().enumerate() {
         let name = format!("noisy_{index:03}.jpg");
@@ -140,10 +151,58 @@ fn main() {
         manifest.join("\n").as_bytes(),
         args.force,
     );
+    // Written last, from the files as they now are: a run stopped before this
+    // point leaves the old stamp, which no longer matches.
+    write_atomic(&stamp_file, stamp(&args, &sources).as_bytes()).unwrap_or_else(|e| fail(e));
+    print_summary(&args, written, start);
+}
+
+/// The up-to-date stamp's file name, in the output folder.
+const STAMP: &str = ".make-noisy-stamp";
+
+/// What the photos depend on, and what the last run left, as one text: the
+/// options and the recipe's version, then size and modification time of each
+/// base photo and each output (`missing` for one that is not there). Only
+/// metadata is read: no photo is opened.
+fn stamp(args: &Args, sources: &[PathBuf]) -> String {
+    let mut text = format!(
+        "make-noisy {} recipe {RECIPE}\ncount {} small {} clean {}\n",
+        env!("CARGO_PKG_VERSION"),
+        args.count,
+        args.small,
+        args.clean
+    );
+    let mut outputs: Vec<PathBuf> = (0..args.count)
+        .map(|i| args.output.join(format!("noisy_{i:03}.jpg")))
+        .collect();
+    outputs.push(args.output.join("manifest.csv"));
+    if args.clean {
+        outputs
+            .extend((0..args.count).map(|i| args.clean_output.join(format!("clean_{i:03}.png"))));
+    }
+    for (kind, path) in
+        (sources.iter().map(|p| ("photo", p))).chain(outputs.iter().map(|p| ("output", p)))
+    {
+        let seen = std::fs::metadata(path).ok().and_then(|m| {
+            let mtime = m
+                .modified()
+                .ok()?
+                .duration_since(std::time::UNIX_EPOCH)
+                .ok()?;
+            Some(format!("{} {}", m.len(), mtime.as_nanos()))
+        });
+        let seen = seen.unwrap_or_else(|| "missing".into());
+        text.push_str(&format!("{kind} {} {seen}\n", path.display()));
+    }
+    text
+}
+
+fn print_summary(args: &Args, written: usize, start: std::time::Instant) {
     println!(
-        "{} photos in {}: {written} written, {kept} already up to date ({:.2} s)",
+        "{} photos in {}: {written} written, {} already up to date ({:.2} s)",
         args.count,
         args.output.display(),
+        args.count - written,
         start.elapsed().as_secs_f64()
     );
 }

@@ -12,8 +12,8 @@ use std::time::Instant;
 
 use clap::Parser;
 use denoise_mpi::{
-    Job, PhotoArgs, PhotosInProgress, clean_output, exit_cleanly_on_signals, finish, plan,
-    progress_bar,
+    Job, PhotoArgs, PhotosInProgress, clean_output, exit_cleanly_on_signals, finish,
+    montage_from_output, plan, progress_bar,
 };
 
 #[derive(Parser)]
@@ -23,10 +23,21 @@ use denoise_mpi::{
 struct Args {
     #[command(flatten)]
     photos: PhotoArgs,
+    /// With --montage: make only the montage, from the first photo as already
+    /// denoised in --output by an earlier run (denoises nothing)
+    #[arg(long, requires = "montage")]
+    montage_only: bool,
 }
 
 fn main() {
     let args: Args = lesson_cli::parse_args();
+    if args.montage_only {
+        match montage_from_output(&args.photos) {
+            Ok(line) => println!("{line}"),
+            Err(message) => lesson_cli::exit_failure(message),
+        }
+        return;
+    }
     // ANCHOR: files
     let total_start = Instant::now();
     let files = plan(&args.photos)

@@ -8,7 +8,8 @@
 //! Every rank holds a number `value(rank)` and a flag `flag(rank)` (0 or 1,
 //! for the logical operations), and the arrays of the next three of each,
 //! `[value(rank), value(rank+1), value(rank+2)]`. MAXLOC and MINLOC reduce
-//! `(value, rank)` pairs: rsmpi lacks them, `mpi_basics::ops` defines them.
+//! `(value, rank)` pairs: rsmpi lacks them, `mpi_basics::ops` defines them,
+//! with the pair's MPI datatype, which the program frees before it ends.
 //! Rank 0 checks every result against the same operation done by hand.
 //!
 //! Run: `mpiexec -n 4 target/release/reduce-ops`
@@ -17,7 +18,7 @@ use clap::Parser;
 use mpi::collective::SystemOperation;
 use mpi::topology::{Process, Rank};
 use mpi::traits::*;
-use mpi_basics::ops::{Loc, maxloc, minloc};
+use mpi_basics::ops::{Loc, free_loc_datatype, maxloc, minloc};
 
 #[derive(Parser)]
 #[command(
@@ -138,5 +139,8 @@ fn main() {
             root.reduce_into(&locs[..], &op);
         }
     }
+    // Our datatype is ours to free, before MPI_Finalize (when `universe` drops);
+    // the operations were freed (MPI_Op_free) as each went out of scope above.
+    free_loc_datatype();
     // ANCHOR_END: reduce
 }

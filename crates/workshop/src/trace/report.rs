@@ -100,6 +100,11 @@ pub fn human_time(secs: f64) -> String {
     }
 }
 
+/// A count and its noun, singular for one: `1 message`, `3 messages`, `0 messages`.
+pub fn counted(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 fn human_bytes(bytes: u64) -> String {
     match bytes {
         b if b < 10_000 => format!("{b} B"),
@@ -121,10 +126,15 @@ pub fn summary(job: &JobTrace, messages: &[Message], out_dir: &Path) -> String {
         .unwrap_or(0);
     let _ = writeln!(
         s,
-        "Trace of {program} on {} ranks: {} point-to-point messages ({}), {collectives} collective calls per rank",
-        job.ranks.len(),
-        messages.len(),
-        human_bytes(total_bytes)
+        "Trace of {program} on {}: {} ({}), {} per rank",
+        counted(job.ranks.len(), "rank", "ranks"),
+        counted(
+            messages.len(),
+            "point-to-point message",
+            "point-to-point messages"
+        ),
+        human_bytes(total_bytes),
+        counted(collectives, "collective call", "collective calls"),
     );
     if let Some(line) = thread_levels(job) {
         let _ = writeln!(s, "{line}");
@@ -187,12 +197,12 @@ pub fn summary(job: &JobTrace, messages: &[Message], out_dir: &Path) -> String {
         };
         let _ = writeln!(
             s,
-            "| {r} | {} | {} | {calls} | {} msgs, {} | {} msgs, {} | {wait} |",
+            "| {r} | {} | {} | {calls} | {}, {} | {}, {} | {wait} |",
             share((span - in_mpi).max(0.0)),
             share(in_mpi.min(span.max(in_mpi))),
-            sent.len(),
+            counted(sent.len(), "msg", "msgs"),
             human_bytes(sent.iter().map(|m| m.bytes).sum()),
-            got.len(),
+            counted(got.len(), "msg", "msgs"),
             human_bytes(got.iter().map(|m| m.bytes).sum()),
         );
     }
@@ -203,7 +213,8 @@ pub fn summary(job: &JobTrace, messages: &[Message], out_dir: &Path) -> String {
     if lost.is_empty() {
         let _ = writeln!(s, "Every message sent was received.");
     } else {
-        let _ = writeln!(s, "{} messages sent but never received:", lost.len());
+        let lost_ones = counted(lost.len(), "message", "messages");
+        let _ = writeln!(s, "{lost_ones} sent but never received:");
         for m in lost {
             let e = &job.ranks[m.send.0].events[m.send.1];
             let _ = writeln!(
@@ -221,15 +232,17 @@ pub fn summary(job: &JobTrace, messages: &[Message], out_dir: &Path) -> String {
         if rank.dropped > 0 {
             let _ = writeln!(
                 s,
-                "rank {}: the trace buffer was full, {} events dropped (raise MPI_TRACE_EVENTS)",
-                rank.rank, rank.dropped
+                "rank {}: the trace buffer was full, {} dropped (raise MPI_TRACE_EVENTS)",
+                rank.rank,
+                counted(rank.dropped as usize, "event", "events")
             );
         }
         if rank.untracked > 0 {
             let _ = writeln!(
                 s,
-                "rank {}: {} requests were not followed, their receives are not matched",
-                rank.rank, rank.untracked
+                "rank {}: {} not followed, their receives are not matched",
+                rank.rank,
+                counted(rank.untracked as usize, "request was", "requests were")
             );
         }
         if rank.ended == "abort" {

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use exercises::info::Exercise;
 use exercises::run::shown;
 
 use super::Checker;
@@ -39,31 +40,52 @@ impl Checker {
     /// `ci/check reset NAME`: the exercise file as git's HEAD has it.
     pub(super) fn reset(&mut self, name: &str) -> i32 {
         let ex = self.find(name).clone();
-        let file = self.info.source(&ex, false);
-        match lesson_cli::files::committed_text(&file) {
-            Ok(text) => {
-                let now = std::fs::read_to_string(&file).unwrap_or_default();
-                if now == text {
-                    println!(
-                        "{} is already as shipped ({})",
-                        ex.name,
-                        shown(&file).display()
-                    );
-                } else if let Err(e) = lesson_cli::files::write_whole(&file, &text) {
-                    lesson_cli::exit_failure(e);
-                } else {
-                    println!(
-                        "Reset {}: {} is as shipped again",
-                        ex.name,
-                        shown(&file).display()
-                    );
-                }
-                self.progress.forget(&ex);
-                self.print_progress();
-                0
-            }
-            Err(e) => lesson_cli::exit_failure(e),
+        self.reset_one(&ex);
+        self.print_progress();
+        0
+    }
+
+    /// `ci/check reset --all`: every exercise file as shipped (preparing a
+    /// machine for the next group), each changed one copied first.
+    pub(super) fn reset_all(&mut self) -> i32 {
+        for ex in self.info.exercises.clone() {
+            self.reset_one(&ex);
         }
+        self.print_progress();
+        0
+    }
+
+    /// Puts `ex`'s file back as git's HEAD has it, after copying the learner's
+    /// version into the backups folder; one line says what happened and where the copy is.
+    fn reset_one(&mut self, ex: &Exercise) {
+        let file = self.info.source(ex, false);
+        let text = lesson_cli::files::committed_text(&file)
+            .unwrap_or_else(|e| lesson_cli::exit_failure(e));
+        let now = std::fs::read_to_string(&file).ok();
+        if now.as_deref() == Some(text.as_str()) {
+            println!(
+                "{} is already as shipped ({})",
+                ex.name,
+                shown(&file).display()
+            );
+        } else {
+            let kept = match now {
+                Some(_) => {
+                    let copy = exercises::progress::back_up(&file, &self.info.backups_dir())
+                        .unwrap_or_else(|e| lesson_cli::exit_failure(e));
+                    format!(" (your version is kept in {})", shown(&copy).display())
+                }
+                None => String::new(),
+            };
+            lesson_cli::files::write_whole(&file, &text)
+                .unwrap_or_else(|e| lesson_cli::exit_failure(e));
+            println!(
+                "Reset {}: {} is as shipped again{kept}",
+                ex.name,
+                shown(&file).display()
+            );
+        }
+        self.progress.forget(ex);
     }
 
     /// `ci/check watch`: check the current exercise, then again each time its
@@ -83,7 +105,10 @@ impl Checker {
             let passed = self.report(&ex, &outcome);
             if passed {
                 self.progress.record(&ex);
-                self.print_progress();
+                // After the last one, all_done says it (with the progress line).
+                if self.progress.first_unsolved(&self.info).is_some() {
+                    self.print_progress();
+                }
                 continue;
             }
             self.print_progress();

@@ -7,7 +7,8 @@
 //! checker computes for that run, and prints `PASS NAME` or `FAIL NAME: what
 //! differed` with a one-line nudge. Exit status 0 on PASS, 1 on FAIL.
 //! `ci/check` alone checks the first exercise not yet done; `ci/check watch`
-//! re-checks it whenever its file is saved; `hint` and `reset` do what they say.
+//! re-checks it whenever its file is saved; `hint` and `reset` do what they say
+//! (`reset` copies the learner's file into `crates/exercises/backups/` first).
 
 use std::path::PathBuf;
 
@@ -23,14 +24,14 @@ mod photos;
 #[derive(Parser)]
 #[command(
     about = "Checks the workshop's MPI exercises: builds one, runs it at 1 to 4 ranks, says PASS or FAIL",
-    after_help = "Commands:\n  ci/check                 check the first exercise not yet done\n  ci/check NAME            check exercise NAME\n  ci/check watch           check the current exercise each time its file is saved\n  ci/check hint [NAME]     the hint for NAME (or the current exercise)\n  ci/check reset NAME      put back the exercise file as shipped (from git)\n  ci/check --list          every exercise with its status\n\nExamples:\n  ci/check pi-reduce\n  ci/check --solution pi-reduce\n  ci/check --launcher 'srun -n {n}' hello"
+    after_help = "Commands:\n  ci/check                 check the first exercise not yet done\n  ci/check NAME            check exercise NAME\n  ci/check watch           check the current exercise each time its file is saved\n  ci/check hint [NAME]     the hint for NAME (or the current exercise)\n  ci/check reset NAME      put back the exercise file as shipped (from git), keeping a copy of yours\n  ci/check reset --all     the same for every exercise (preparing a machine)\n  ci/check --list          every exercise with its status\n\nExamples:\n  ci/check pi-reduce\n  ci/check --solution pi-reduce\n  ci/check --launcher 'srun -n {n}' hello"
 )]
 struct Args {
     /// An exercise (`--list` shows them), or `watch`, `hint [NAME]`, `reset NAME`
     #[arg(value_name = "COMMAND_OR_EXERCISE", num_args = 0..=2)]
     words: Vec<String>,
-    /// Check every exercise, in order
-    #[arg(long, conflicts_with_all = ["words", "list"])]
+    /// Check every exercise, in order (after `reset`: put every exercise file back as shipped)
+    #[arg(long, conflicts_with = "list")]
     all: bool,
     /// List the exercises, each with its status
     #[arg(long, conflicts_with = "words")]
@@ -111,6 +112,16 @@ fn main() {
         c.list();
         return;
     }
+    let words: Vec<&str> = args.words.iter().map(String::as_str).collect();
+    if args.all && words == ["reset"] {
+        std::process::exit(c.reset_all());
+    }
+    if args.all && !words.is_empty() {
+        lesson_cli::exit_usage(format!(
+            "'{} --all': --all goes alone (check every exercise) or after reset (ci/check reset --all)",
+            words.join(" ")
+        ));
+    }
     if args.all {
         let mut passed = 0;
         for i in 0..c.info.exercises.len() {
@@ -122,7 +133,6 @@ fn main() {
         println!("{passed} of {total} {} pass", what(c.solution));
         std::process::exit(if passed == total { 0 } else { 1 });
     }
-    let words: Vec<&str> = args.words.iter().map(String::as_str).collect();
     let code = match words.as_slice() {
         [] => match c.progress.first_unsolved(&c.info) {
             Some(i) => {
@@ -142,7 +152,9 @@ fn main() {
         }
         ["hint", name] => c.hint(name),
         ["reset", name] => c.reset(name),
-        ["reset"] => lesson_cli::exit_usage("reset which exercise? ci/check reset NAME"),
+        ["reset"] => lesson_cli::exit_usage(
+            "reset which exercise? ci/check reset NAME (or reset --all: every exercise)",
+        ),
         [name] => c.check_named(name, args.bin.as_deref()),
         _ => lesson_cli::exit_usage(format!(
             "'{}': expected an exercise name, or watch, hint [NAME], reset NAME",
