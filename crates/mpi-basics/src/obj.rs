@@ -84,7 +84,7 @@ mod encoding;
 pub mod fast;
 mod p2p;
 
-pub use collective::{allgather_obj, bcast_obj, gather_obj, reduce_obj, scatter_obj};
+pub use collective::{REDUCE_TAG, allgather_obj, bcast_obj, gather_obj, reduce_obj, scatter_obj};
 pub use encoding::short_type_name;
 pub use p2p::{ANY_TAG, EAGER_BYTES, ObjStatus, recv_obj, send_obj};
 

@@ -45,6 +45,10 @@ const INLINE: u8 = 0;
 const SPLIT_BYTES: u8 = 1;
 const SPLIT_F64: u8 = 2;
 const SPLIT_F32: u8 = 3;
+/// `[FAILED, rank]`: the collectives built on these messages ([`super::reduce_obj`])
+/// pass on that a rank could not encode its value, so no rank waits for bytes
+/// that never come.
+const FAILED: u8 = 4;
 
 /// A kept buffer larger than this is given back after the send: one huge
 /// object should not hold its memory for the rest of the program.
@@ -105,6 +109,12 @@ pub fn send_obj<T: Serialize + 'static>(dest: &Process, value: &T, tag: Tag) -> 
         OUTBOX.set(message);
     }
     Ok(())
+}
+
+/// Tells `dest`, in place of a value, that rank `failed` could not encode
+/// its value: [`recv_obj`] returns [`ObjError::Encode`] naming that rank.
+pub(super) fn send_failure(dest: &Process, failed: Rank, tag: Tag) {
+    dest.send_with_tag(&split_header(FAILED, failed as usize)[..], tag);
 }
 
 /// The first message of an object send, read where it was received.
@@ -225,6 +235,12 @@ fn read_first<T: DeserializeOwned + 'static>(
     }
     match postcard::take_from_bytes::<u64>(rest) {
         Ok((count, [])) if kind <= SPLIT_F32 => Ok(First::Split(kind, count as usize, rest.len())),
+        Ok((rank, [])) if kind == FAILED => Err(ObjError::Encode {
+            op: "send",
+            rank: rank as Rank,
+            type_name: short_type_name::<T>(),
+            reason: "that rank's own error says why".into(),
+        }),
         _ => Err(error("not a message of send_obj")),
     }
 }
