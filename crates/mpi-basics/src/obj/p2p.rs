@@ -1,6 +1,7 @@
 //! Point to point: [`send_obj`] and [`recv_obj`]. Every object send starts
 //! with one message of at most [`EAGER_BYTES`], which the receiver takes into
-//! a buffer it keeps; a large value's bytes follow in a second message.
+//! a buffer it keeps and decodes a small value from; a large value's bytes
+//! follow in a second message.
 
 use std::cell::RefCell;
 
@@ -39,7 +40,9 @@ pub struct ObjStatus {
 ///   encoded bytes as a second message, received into a buffer of the right size;
 /// - a large `Vec<f64>`/`Vec<f32>` sends `[SPLIT_F64, element count]`, then
 ///   its numbers as a typed MPI message straight from the vector's memory,
-///   received straight into the new vector: no encoding, no copy.
+///   received straight into the new vector: no encoding, no copy;
+/// - a collective built on these messages ([`super::reduce_obj`]) sends
+///   `[FAILED, rank]` in place of a value that rank could not encode.
 pub const EAGER_BYTES: usize = 8192;
 const INLINE: u8 = 0;
 const SPLIT_BYTES: u8 = 1;
