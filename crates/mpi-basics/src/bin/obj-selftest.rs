@@ -61,6 +61,20 @@ struct Point {
     y: f64,
 }
 
+/// A value that rank 2 cannot encode (its serialisation fails there).
+#[derive(Deserialize, Debug)]
+struct Picky(Rank);
+
+impl Serialize for Picky {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.0 == 2 {
+            Err(serde::ser::Error::custom("rank 2 refuses"))
+        } else {
+            s.serialize_i32(self.0)
+        }
+    }
+}
+
 fn photo(rank: Rank) -> Photo {
     Photo {
         name: format!("photo_{rank:03}.jpg"),
@@ -323,6 +337,33 @@ fn main() {
         assert_eq!((joined, total), (None, None));
     }
     ok(&world, "reduce with closures, in rank order");
+
+    // Rank 2 cannot encode its value: it passes that on up the tree instead,
+    // so the root reports it and no rank waits for a value that never comes.
+    if size >= 3 {
+        let result = reduce_obj(&root, Picky(rank), |a, _| a);
+        match rank {
+            0 | 2 => {
+                let err = result.unwrap_err();
+                assert!(
+                    matches!(
+                        err,
+                        ObjError::Encode {
+                            op: "reduce",
+                            rank: 2,
+                            ..
+                        }
+                    ),
+                    "{err:?}"
+                );
+            }
+            _ => assert!(matches!(result, Ok(None)), "{result:?}"),
+        }
+        ok(
+            &world,
+            "reduce of a value one rank cannot encode is an error at the root",
+        );
+    }
 
     // Scatter with one item too many: every rank gets an error, none hangs.
     let items = (rank == 0).then(|| vec![0u8; size as usize + 1]);

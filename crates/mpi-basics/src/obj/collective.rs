@@ -328,6 +328,29 @@ where
     T: Serialize + DeserializeOwned + 'static,
     F: Fn(T, T) -> T,
 {
+    // The encoding errors come from send_obj and recv_obj: name the operation.
+    reduce_tree(root, value, op).map_err(|e| match e {
+        ObjError::Encode {
+            rank,
+            type_name,
+            reason,
+            ..
+        } => ObjError::Encode {
+            op: "reduce",
+            rank,
+            type_name,
+            reason,
+        },
+        other => other,
+    })
+}
+
+/// [`reduce_obj`]'s rounds.
+fn reduce_tree<T, F>(root: &Process, value: T, op: F) -> Result<Option<T>>
+where
+    T: Serialize + DeserializeOwned + 'static,
+    F: Fn(T, T) -> T,
+{
     let comm = root.as_communicator();
     let (me, size, root_rank) = (comm.rank(), comm.size(), root.rank());
     // The partial result, or the error that replaced it (a rank below failed
