@@ -5,6 +5,11 @@
 //! rank 0 prints `ok <check>` for each check, so the test compares the list.
 //! Point-to-point checks need a partner, so they run from 2 ranks on.
 //!
+//! Two options run one call alone instead, so that the tests can count its
+//! MPI calls with the tracer (crates/mpi-trace): `--small-message` (rank 0
+//! sends one small object to rank 1) and `--reduce-to ROOT` (a `reduce_obj`
+//! of strings, whose result shows the order the ranks were combined in).
+//!
 //! Run: `mpiexec -n 3 target/release/obj-selftest`
 
 use std::collections::BTreeMap;
@@ -23,7 +28,14 @@ use serde::{Deserialize, Serialize};
 #[command(
     about = "Checks object messaging at any number of ranks; rank 0 prints one line per check"
 )]
-struct Args {}
+struct Args {
+    /// Only send one small object from rank 0 to rank 1 (rank 1 prints it)
+    #[arg(long, conflicts_with = "reduce_to")]
+    small_message: bool,
+    /// Only join every rank's number with reduce_obj at ROOT: "0+1+2…" (ROOT prints it)
+    #[arg(long, value_name = "ROOT")]
+    reduce_to: Option<Rank>,
+}
 
 /// A struct with variable-size fields, as a learner might send.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
@@ -47,6 +59,20 @@ enum Kind {
 struct Point {
     x: f64,
     y: f64,
+}
+
+/// A value that rank 2 cannot encode (its serialisation fails there).
+#[derive(Deserialize, Debug)]
+struct Picky(Rank);
+
+impl Serialize for Picky {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.0 == 2 {
+            Err(serde::ser::Error::custom("rank 2 refuses"))
+        } else {
+            s.serialize_i32(self.0)
+        }
+    }
 }
 
 fn photo(rank: Rank) -> Photo {
@@ -107,12 +133,55 @@ where
     ok(world, &format!("round trip {name}"));
 }
 
+/// `--small-message`: one small object, which must travel as one MPI message.
+fn small_message(world: &SimpleCommunicator) {
+    let point = Point { x: 1.5, y: -2.0 };
+    match world.rank() {
+        0 => send_obj(&world.process_at_rank(1), &point, 3).unwrap(),
+        1 => {
+            let (got, status) = recv_obj::<Point>(&world.process_at_rank(0), 3).unwrap();
+            assert_eq!(got, point);
+            println!("rank 1 received {got:?} in {} bytes", status.bytes);
+        }
+        _ => {}
+    }
+}
+
+/// `--reduce-to ROOT`: string concatenation is associative but not
+/// commutative, so the result shows that the ranks were combined in order.
+fn reduce_strings(world: &SimpleCommunicator, root: Rank) {
+    let (rank, size) = (world.rank(), world.size());
+    if !(0..size).contains(&root) {
+        lesson_cli::exit_usage(format!("--reduce-to {root}: there are {size} ranks"));
+    }
+    let joined = reduce_obj(&world.process_at_rank(root), rank.to_string(), |a, b| {
+        format!("{a}+{b}")
+    })
+    .unwrap();
+    if rank == root {
+        let order: Vec<String> = (0..size).map(|r| r.to_string()).collect();
+        assert_eq!(joined.as_deref(), Some(order.join("+").as_str()));
+        println!("reduce_obj to rank {root}: {}", joined.unwrap());
+    } else {
+        assert_eq!(joined, None);
+    }
+}
+
 fn main() {
-    let _: Args = lesson_cli::parse_args();
+    let args: Args = lesson_cli::parse_args();
     let universe = mpi_basics::init();
     let world = universe.world();
     let (rank, size) = (world.rank(), world.size());
     let root = world.process_at_rank(0);
+    if args.small_message {
+        if size < 2 {
+            lesson_cli::exit_usage("--small-message needs 2 ranks or more");
+        }
+        return small_message(&world);
+    }
+    if let Some(root) = args.reduce_to {
+        return reduce_strings(&world, root);
+    }
 
     if size >= 2 {
         round_trip(&world, "String", "héllo wörld ✓".to_string());
@@ -268,6 +337,33 @@ fn main() {
         assert_eq!((joined, total), (None, None));
     }
     ok(&world, "reduce with closures, in rank order");
+
+    // Rank 2 cannot encode its value: it passes that on up the tree instead,
+    // so the root reports it and no rank waits for a value that never comes.
+    if size >= 3 {
+        let result = reduce_obj(&root, Picky(rank), |a, _| a);
+        match rank {
+            0 | 2 => {
+                let err = result.unwrap_err();
+                assert!(
+                    matches!(
+                        err,
+                        ObjError::Encode {
+                            op: "reduce",
+                            rank: 2,
+                            ..
+                        }
+                    ),
+                    "{err:?}"
+                );
+            }
+            _ => assert!(matches!(result, Ok(None)), "{result:?}"),
+        }
+        ok(
+            &world,
+            "reduce of a value one rank cannot encode is an error at the root",
+        );
+    }
 
     // Scatter with one item too many: every rank gets an error, none hangs.
     let items = (rank == 0).then(|| vec![0u8; size as usize + 1]);

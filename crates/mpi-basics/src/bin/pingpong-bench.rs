@@ -2,15 +2,18 @@
 //! (`mpi_basics::obj`, serde + postcard).
 //!
 //! - At 2 ranks: ping-pong between rank 0 and rank 1 with a `Vec<f64>` of
-//!   8 B, 1 KiB and 1 MiB, three ways:
+//!   8 B, 1 KiB and 1 MiB, four ways:
 //!   - *typed*: `send(&buf[..])` / `receive_into(&mut buf[..])`, one buffer
 //!     reused (MPI's best case, mpi4py's `Send`/`Recv` on a numpy array);
+//!   - *C*: the same loop in C (`c/pingpong.c`, built with the MPI's `mpicc`),
+//!     the baseline a C programmer would measure;
 //!   - *typed, new Vec*: `receive_vec`, a new vector per message (what rsmpi
 //!     code does when the receiver does not know the length);
 //!   - *object*: `send_obj` / `recv_obj::<Vec<f64>>` (mpi4py's `send`/`recv`).
 //!
 //!   Latency is half a round trip; bandwidth is the payload over that latency.
-//! - At any rank count: `bcast` and `reduce` of one `f64`, typed and object.
+//! - At any rank count: `bcast` and `reduce` of one `f64`, typed and object
+//!   (`reduce_obj` is a tree of object messages, `MPI_Reduce` the MPI's own).
 //!
 //! The machine may be shared, so the variants run in alternating short
 //! batches and each figure is the best batch: load hits every variant alike.
@@ -32,6 +35,11 @@ struct Args {
     /// Scale every repetition count by this factor (0.1 for a quick look)
     #[arg(long, value_name = "F", default_value_t = 1.0)]
     scale: f64,
+}
+
+unsafe extern "C" {
+    /// `reps` round trips of `n` doubles in `buf` with `partner`, in C (c/pingpong.c).
+    fn pingpong_c(partner: i32, first: i32, buf: *mut f64, n: i32, reps: i64);
 }
 
 /// Alternating rounds: each runs every variant once, for a short batch.
@@ -59,10 +67,26 @@ fn best_of(world: &SimpleCommunicator, iterations: usize, variants: &mut [Varian
     best
 }
 
-/// Round-trip seconds of the three ping-pongs of `n` f64 with `partner`.
+/// Round-trip seconds of the four ping-pongs of `n` f64 with `partner`:
+/// typed, C, typed into a new Vec, object.
 fn pingpongs(world: &SimpleCommunicator, partner: &Process, n: usize, reps: usize) -> Vec<f64> {
     let first = world.rank() == 0;
     let mut buf = vec![1.0f64; n];
+    let mut c_buf = vec![1.0f64; n];
+    let c: Variant = Box::new(|reps| {
+        // SAFETY: `c_buf` holds `n` doubles and outlives the call; the C loop
+        // only sends and receives `n` doubles in it, on MPI_COMM_WORLD, which
+        // is `world` (the partner's rank is the same in both).
+        unsafe {
+            pingpong_c(
+                partner.rank(),
+                i32::from(first),
+                c_buf.as_mut_ptr(),
+                n as i32,
+                reps as i64,
+            )
+        }
+    });
     let mut vec = vec![1.0f64; n];
     let mut data = vec![1.0f64; n];
     let typed: Variant = Box::new(|reps| {
@@ -98,7 +122,7 @@ fn pingpongs(world: &SimpleCommunicator, partner: &Process, n: usize, reps: usiz
             }
         }
     });
-    best_of(world, reps, &mut [typed, typed_new_vec, object])
+    best_of(world, reps, &mut [typed, c, typed_new_vec, object])
 }
 
 fn main() {
@@ -119,9 +143,9 @@ fn main() {
                 "Ping-pong, 2 ranks, Vec<f64> payload (latency = half a round trip; MB/s = 10^6 B/s)"
             );
             println!(
-                "| payload | typed | typed MB/s | typed, new Vec | object | object MB/s | object/typed | object/typed new Vec |"
+                "| payload | typed | C | typed, new Vec | object | object MB/s | object/C | object/typed | object/typed new Vec |"
             );
-            println!("|---|---|---|---|---|---|---|---|");
+            println!("|---|---|---|---|---|---|---|---|---|");
         }
         for (label, n, count) in [
             ("8 B", 1, 40_000),
@@ -129,16 +153,17 @@ fn main() {
             ("1 MiB", 131_072, 1_000),
         ] {
             let t = pingpongs(&world, &partner, n, reps(count));
-            let (typed, new_vec, object) = (t[0] / 2.0, t[1] / 2.0, t[2] / 2.0);
+            let [typed, c, new_vec, object] = [t[0], t[1], t[2], t[3]].map(|x| x / 2.0);
             if rank == 0 {
                 let bytes = (n * 8) as f64;
                 println!(
-                    "| {label} | {} | {:.0} | {} | {} | {:.0} | {:.2}× | {:.2}× |",
+                    "| {label} | {} | {} | {} | {} | {:.0} | {:.2}× | {:.2}× | {:.2}× |",
                     us(typed),
-                    bytes / typed / 1e6,
+                    us(c),
                     us(new_vec),
                     us(object),
                     bytes / object / 1e6,
+                    object / c,
                     object / typed,
                     object / new_vec
                 );

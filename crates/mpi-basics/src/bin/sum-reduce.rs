@@ -7,7 +7,7 @@
 //! tree; with a few ranks and a small value, possibly the same one-by-one
 //! receives as `sum-p2p`). An `i32` has a fixed layout, so this is rsmpi's
 //! *typed* reduce: no encoding (for any serde value and a closure, see
-//! `reduce_obj`, which gathers the values and folds them at the root).
+//! `reduce_obj`, which combines the values in a tree of point-to-point messages).
 //!
 //! Run: `mpiexec -n 4 target/release/sum-reduce`
 

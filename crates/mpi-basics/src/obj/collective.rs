@@ -2,14 +2,15 @@
 //! [`allgather_obj`] and [`reduce_obj`]. A collective cannot be probed, so
 //! each moves the lengths first (one number per rank), then the bytes.
 
-use mpi::Count;
 use mpi::datatype::{Partition, PartitionMut};
 use mpi::topology::{Process, Rank};
 use mpi::traits::*;
+use mpi::{Count, Tag};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::encoding::{decode, encode, short_type_name};
+use super::p2p::{recv_obj, send_failure, send_obj};
 use super::{ObjError, Result};
 
 /// A length that tells the other ranks "the root failed, no bytes follow".
@@ -289,23 +290,120 @@ pub fn allgather_obj<T: Serialize + DeserializeOwned + 'static>(
     decode_blocks("allgather", &lens, &all)
 }
 
+/// The tag of [`reduce_obj`]'s messages: 32767, the largest tag that every
+/// MPI accepts (the standard guarantees `MPI_TAG_UB` ≥ 32767). reduce_obj is
+/// built from point-to-point messages on the caller's communicator, where a
+/// program's own message with this tag could be taken for a partial result:
+/// programs that call reduce_obj must not send with this tag. (mpi4py avoids
+/// the question with a hidden duplicate of each communicator.)
+pub const REDUCE_TAG: Tag = 32_767;
+
 /// Combines every rank's value with `op` at the root (mpi4py: `comm.reduce(value, op=f, root=0)`).
 ///
 /// `op` is any function of two values, e.g. `|a, b| a + b` or a merge of two
-/// lists. The root gathers the values and folds them in rank order,
-/// `op(op(v0, v1), v2)…`, so `op` need not be commutative. Returns
-/// `Some(result)` at the root, `None` elsewhere.
+/// lists. Returns `Some(result)` at the root, `None` elsewhere.
+///
+/// The values meet in a *binomial tree* of point-to-point messages, as MPI's
+/// own `MPI_Reduce` does for small values: `log2(p)` rounds instead of the
+/// root receiving `p − 1` values one after another. In round `k`, a rank whose
+/// bit `k` is set sends its partial result to rank − 2^k and is done; the
+/// others receive from rank + 2^k (if there is one) and compute
+/// `op(mine, received)`. Each partial result covers consecutive ranks, and
+/// the lower ranks' part is always on the left, so the result is
+/// `op(…op(op(v0, v1), op(v2, v3))…)`: rank order is kept, and `op` need only
+/// be associative, not commutative (string concatenation works). 8 ranks:
+///
+/// ```text
+/// round 0:  1→0  3→2  5→4  7→6
+/// round 1:  2→0  6→4
+/// round 2:  4→0
+/// ```
+///
+/// Every rank sends at most once; rank 0 receives `ceil(log2 p)` times. The
+/// tree ends at rank 0; for another root, rank 0 sends it the result (one more
+/// message; turning the tree to end at the root would change the order).
+/// The messages carry the tag [`REDUCE_TAG`].
 pub fn reduce_obj<T, F>(root: &Process, value: T, op: F) -> Result<Option<T>>
 where
     T: Serialize + DeserializeOwned + 'static,
     F: Fn(T, T) -> T,
 {
-    let gathered = gather_obj(root, &value)?;
-    Ok(gathered.map(|values| {
-        let mut values = values.into_iter();
-        let first = values.next().expect("a communicator has at least one rank");
-        values.fold(first, op)
-    }))
+    // The encoding errors come from send_obj and recv_obj: name the operation.
+    reduce_tree(root, value, op).map_err(|e| match e {
+        ObjError::Encode {
+            rank,
+            type_name,
+            reason,
+            ..
+        } => ObjError::Encode {
+            op: "reduce",
+            rank,
+            type_name,
+            reason,
+        },
+        other => other,
+    })
+}
+
+/// [`reduce_obj`]'s rounds.
+fn reduce_tree<T, F>(root: &Process, value: T, op: F) -> Result<Option<T>>
+where
+    T: Serialize + DeserializeOwned + 'static,
+    F: Fn(T, T) -> T,
+{
+    let comm = root.as_communicator();
+    let (me, size, root_rank) = (comm.rank(), comm.size(), root.rank());
+    // The partial result, or the error that replaced it (a rank below failed
+    // to encode; this rank still takes its messages, then passes the error on).
+    let mut acc: Result<T> = Ok(value);
+    let mut step = 1;
+    while step < size {
+        if me & step != 0 {
+            let sent = pass_up(&comm.process_at_rank(me - step), me, acc);
+            if me != root_rank {
+                return sent.map(|()| None);
+            }
+            // The root (not rank 0) gets the result from rank 0, even after
+            // its own failure: rank 0 sends, and every message is received.
+            let result = recv_obj::<T>(&comm.process_at_rank(0), REDUCE_TAG);
+            sent?;
+            return result.map(|(value, _)| Some(value));
+        }
+        if me + step < size {
+            let received = recv_obj::<T>(&comm.process_at_rank(me + step), REDUCE_TAG);
+            acc = match (acc, received) {
+                (Ok(mine), Ok((theirs, _))) => Ok(op(mine, theirs)),
+                (Err(e), _) | (_, Err(e)) => Err(e),
+            };
+        }
+        step <<= 1;
+    }
+    // Only rank 0 gets here, with the whole result.
+    if root_rank == 0 {
+        return acc.map(Some);
+    }
+    pass_up(root, me, acc).map(|()| None)
+}
+
+/// Sends a partial result of [`reduce_obj`] to the next rank of the tree (or
+/// rank 0's result to the root); if there is none (this rank or one below
+/// failed to encode), sends which rank failed, and returns the error.
+fn pass_up<T: Serialize + DeserializeOwned + 'static>(
+    to: &Process,
+    me: Rank,
+    acc: Result<T>,
+) -> Result<()> {
+    let failed = |e: &ObjError| match e {
+        ObjError::Encode { rank, .. } => *rank,
+        _ => me,
+    };
+    match acc.map(|value| (send_obj(to, &value, REDUCE_TAG), value)) {
+        Ok((Ok(()), _)) => Ok(()),
+        Ok((Err(e), _)) | Err(e) => {
+            send_failure(to, failed(&e), REDUCE_TAG);
+            Err(e)
+        }
+    }
 }
 
 #[cfg(test)]

@@ -38,24 +38,38 @@ pub(super) fn encode<T: Serialize + 'static>(
     rank: Rank,
     value: &T,
 ) -> Result<Vec<u8>> {
-    let bytes = match fast::encode(value) {
-        Some(bytes) => bytes,
-        None => postcard::to_allocvec(value).map_err(|e| ObjError::Encode {
-            op,
-            rank,
-            type_name: short_type_name::<T>(),
-            reason: e.to_string(),
-        })?,
+    encode_after(op, || rank, value, Vec::new())
+}
+
+/// Appends a value's postcard bytes to `out` and returns it: a sender that
+/// keeps one buffer between calls, with its own header already written,
+/// encodes without allocating and without copying the bytes afterwards.
+/// `rank` is asked only for an error message (it may cost an MPI call).
+pub(super) fn encode_after<T: Serialize + 'static>(
+    op: &'static str,
+    rank: impl Fn() -> Rank,
+    value: &T,
+    mut out: Vec<u8>,
+) -> Result<Vec<u8>> {
+    let start = out.len();
+    let error = |reason: String| ObjError::Encode {
+        op,
+        rank: rank(),
+        type_name: short_type_name::<T>(),
+        reason,
     };
-    if Count::try_from(bytes.len()).is_err() {
-        return Err(ObjError::Encode {
-            op,
-            rank,
-            type_name: short_type_name::<T>(),
-            reason: format!("{} bytes is more than one MPI message holds", bytes.len()),
-        });
+    if let Some(floats) = fast::floats_of(value) {
+        fast::append_encoding(floats, &mut out);
+    } else {
+        out = postcard::to_extend(value, out).map_err(|e| error(e.to_string()))?;
     }
-    Ok(bytes)
+    let len = out.len() - start;
+    if Count::try_from(len).is_err() {
+        return Err(error(format!(
+            "{len} bytes is more than one MPI message holds"
+        )));
+    }
+    Ok(out)
 }
 
 /// Decodes bytes into a `T`; all bytes must be used (left-over bytes mean a wrong type).

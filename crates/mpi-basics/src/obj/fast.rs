@@ -20,8 +20,8 @@ use std::any::{Any, TypeId};
 ///
 /// Only `f64` and `f32` implement it: types with no padding bytes, for which
 /// every bit pattern is a valid value. That makes viewing their memory as
-/// bytes, and writing bytes into it, sound (see [`bytes_of`]).
-trait Float: Copy + Default + 'static {}
+/// bytes, and writing bytes into it, sound (see [`bytes_of`] and `decode_floats`).
+trait Float: Copy + 'static {}
 impl Float for f64 {}
 impl Float for f32 {}
 
@@ -35,12 +35,6 @@ fn bytes_of<F: Float>(values: &[F]) -> &[u8] {
     // `u8` needs no alignment; the length is the slice's size in bytes; the
     // borrow of `values` lives as long as the result.
     unsafe { std::slice::from_raw_parts(values.as_ptr().cast(), size_of_val(values)) }
-}
-
-/// The memory of a float slice, as bytes to write into.
-fn bytes_of_mut<F: Float>(values: &mut [F]) -> &mut [u8] {
-    // SAFETY: as in `bytes_of`; any bytes written form a valid f64/f32.
-    unsafe { std::slice::from_raw_parts_mut(values.as_mut_ptr().cast(), size_of_val(values)) }
 }
 
 /// A borrowed float vector, when a value is one.
@@ -90,7 +84,8 @@ pub(super) fn cast<T: 'static, V: 'static>(value: V) -> Result<T, V> {
 }
 
 /// Postcard's encoding of `value`, or `None` when `T` is not `Vec<f64>`/`Vec<f32>`.
-pub(super) fn encode<T: 'static>(value: &T) -> Option<Vec<u8>> {
+#[cfg(test)]
+fn encode<T: 'static>(value: &T) -> Option<Vec<u8>> {
     floats_of(value).map(encoding_of)
 }
 
@@ -121,16 +116,42 @@ fn decode_floats<F: Float>(bytes: &[u8]) -> Result<Vec<F>, String> {
             data.len()
         ));
     }
-    let mut values = vec![F::default(); data.len() / size];
-    bytes_of_mut(&mut values).copy_from_slice(data); // one memory copy
+    // One memory copy into a new vector, not zeroed first (zeroing is a
+    // second pass over the memory, and calloc costs more than malloc).
+    let n = data.len() / size;
+    let mut values: Vec<F> = Vec::with_capacity(n);
+    // SAFETY: the capacity holds `n` floats = `data.len()` bytes; the two
+    // buffers are distinct; every bit pattern is a valid f64/f32 (see `Float`),
+    // so all `n` values are initialised once the bytes are copied.
+    unsafe {
+        std::ptr::copy_nonoverlapping(data.as_ptr(), values.as_mut_ptr().cast::<u8>(), data.len());
+        values.set_len(n);
+    }
     Ok(values)
 }
 
 /// Postcard's encoding of a float vector: its length, then its memory.
 pub(super) fn encoding_of(floats: Floats<'_>) -> Vec<u8> {
-    let mut out = postcard::to_allocvec(&(floats.len() as u64)).expect("a u64 always encodes");
-    out.extend_from_slice(floats.memory()); // one memory copy
+    let mut out = Vec::new();
+    append_encoding(floats, &mut out);
     out
+}
+
+/// Appends postcard's encoding of a float vector to `out`.
+pub(super) fn append_encoding(floats: Floats<'_>, out: &mut Vec<u8>) {
+    out.reserve(10 + floats.memory().len()); // a u64 varint is at most 10 bytes
+    push_varint(out, floats.len() as u64);
+    out.extend_from_slice(floats.memory()); // one memory copy
+}
+
+/// Appends `n` as postcard writes a length: 7 bits per byte, lowest first,
+/// the top bit set on every byte but the last.
+pub(super) fn push_varint(out: &mut Vec<u8>, mut n: u64) {
+    while n >= 0x80 {
+        out.push(n as u8 | 0x80);
+        n >>= 7;
+    }
+    out.push(n as u8);
 }
 
 #[cfg(test)]
@@ -145,6 +166,15 @@ mod tests {
         }
         let v: Vec<f32> = vec![0.1, -7.0, f32::INFINITY];
         assert_eq!(encode(&v), Some(postcard::to_allocvec(&v).unwrap()));
+    }
+
+    #[test]
+    fn varints_are_postcards() {
+        for n in [0, 1, 127, 128, 300, 16_384, u64::from(u32::MAX), u64::MAX] {
+            let mut out = vec![9];
+            push_varint(&mut out, n);
+            assert_eq!(out[1..], postcard::to_allocvec(&n).unwrap(), "{n}");
+        }
     }
 
     #[test]
