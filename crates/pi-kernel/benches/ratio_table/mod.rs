@@ -63,14 +63,14 @@ impl RatioTable {
         label: &str,
         mut call: impl FnMut() -> R,
     ) {
-        // One call first, to give criterion time for two or more calls a sample: it
-        // plans from its own warm-up call, and if that call took as long as the time
-        // per sample it would warn "Unable to complete 10 samples". The margin of 2.5
-        // covers a machine that slows down between the two calls.
+        // One call first, to give criterion time for 1.5 calls a sample. It plans from
+        // its own warm-up call, rounding up: two calls a sample (20 in all, the fewest
+        // it accepts without warning "Unable to complete 10 samples"), unless the
+        // machine slows down by half between the two calls.
         let start = Instant::now();
         black_box(call());
         let once = start.elapsed();
-        group.measurement_time((once * 5 * SAMPLES as u32 / 2).max(Duration::from_secs(1)));
+        group.measurement_time((once * 3 * SAMPLES as u32 / 2).max(Duration::from_secs(1)));
         let mut per_call = Vec::new();
         group.bench_function(id, |b| {
             b.iter_custom(|iters| {
