@@ -3,7 +3,7 @@
 //! portable build and the best one for this CPU), each summing 10^8 steps, then
 //! one table of how each compares with the two C builds, measured in this run.
 //!
-//! Run: `cargo bench -p pi-kernel` (about 20 s once built; `ci/workshop` builds it).
+//! Run: `cargo bench -p pi-kernel` (13 s of CPU time once built; `ci/workshop` builds it).
 
 use std::hint::black_box;
 
