@@ -10,17 +10,28 @@
 //!   9): a speed reference only, it computes a different filter (f32, clamped
 //!   borders, its own weights).
 //!
-//!     cargo bench -p denoise-kernel --bench bilateral
+//! It ends with one table: each variant against the naive port and imageproc,
+//! measured in the same run.
+//!
+//!     cargo bench -p denoise-kernel
 
 use std::path::Path;
 
-use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use criterion::{BenchmarkId, Criterion};
+
+// The table both workshop benchmarks end with, kept beside the pi benchmark.
+#[path = "../../pi-kernel/benches/ratio_table/mod.rs"]
+mod ratio_table;
 use denoise_kernel::naive::bilateral_naive;
 use denoise_kernel::noisy::{self, SIZES};
 use denoise_kernel::{
     BilateralParams, Flavour, FloatImage, SimdPath, bilateral_par, bilateral_with_path,
 };
 use imageproc::filter::bilateral::{GaussianEuclideanColorDistance, bilateral_filter};
+use ratio_table::RatioTable;
+
+const NAIVE: &str = "naive-port";
+const IMAGEPROC: &str = "imageproc";
 
 fn bench(c: &mut Criterion) {
     let photo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/photos/astronaut.jpg");
@@ -37,42 +48,63 @@ fn bench(c: &mut Criterion) {
     let best = SimdPath::best();
 
     let mut group = c.benchmark_group("bilateral_640x480_rgb");
-    group
-        .sample_size(10)
-        .warm_up_time(std::time::Duration::from_millis(500));
-    group.bench_function(BenchmarkId::new("skimage", format!("{best:?}")), |b| {
-        b.iter(|| bilateral_with_path(&image, &skimage, best).unwrap())
-    });
-    group.bench_function(BenchmarkId::new("exact", format!("{best:?}")), |b| {
-        b.iter(|| bilateral_with_path(&image, &exact, best).unwrap())
-    });
+    RatioTable::configure(&mut group);
+    let mut table = RatioTable::default();
+    table.bench(
+        &mut group,
+        BenchmarkId::new("skimage", format!("{best:?}")),
+        &format!("skimage, {best:?}"),
+        || bilateral_with_path(&image, &skimage, best).unwrap(),
+    );
+    table.bench(
+        &mut group,
+        BenchmarkId::new("exact", format!("{best:?}")),
+        &format!("exact, {best:?}"),
+        || bilateral_with_path(&image, &exact, best).unwrap(),
+    );
     for path in SimdPath::available() {
         if path != best {
-            group.bench_function(BenchmarkId::new("skimage", format!("{path:?}")), |b| {
-                b.iter(|| bilateral_with_path(&image, &skimage, path).unwrap())
-            });
+            table.bench(
+                &mut group,
+                BenchmarkId::new("skimage", format!("{path:?}")),
+                &format!("skimage, {path:?}"),
+                || bilateral_with_path(&image, &skimage, path).unwrap(),
+            );
         }
     }
     let threads = rayon::current_num_threads();
-    group.bench_function(
+    table.bench(
+        &mut group,
         BenchmarkId::new("skimage-rayon", format!("{threads}-threads")),
-        |b| b.iter(|| bilateral_par(&image, &skimage).unwrap()),
+        &format!("skimage-rayon, {threads} threads"),
+        || bilateral_par(&image, &skimage).unwrap(),
     );
-    group.bench_function("naive-port", |b| {
-        b.iter(|| bilateral_naive(&image, &skimage).unwrap())
-    });
-    group.bench_function("imageproc", |b| {
-        b.iter(|| {
+    table.bench(
+        &mut group,
+        BenchmarkId::from_parameter(NAIVE),
+        NAIVE,
+        || bilateral_naive(&image, &skimage).unwrap(),
+    );
+    table.bench(
+        &mut group,
+        BenchmarkId::from_parameter(IMAGEPROC),
+        IMAGEPROC,
+        || {
             bilateral_filter(
                 &noisy_u8,
                 9,
                 3.0,
                 GaussianEuclideanColorDistance::new(0.1 * 255.0),
             )
-        })
-    });
+        },
+    );
     group.finish();
+    table.print("640×480 RGB photo", &[NAIVE, IMAGEPROC]);
 }
 
-criterion_group!(benches, bench);
-criterion_main!(benches);
+// criterion_main! would let criterion's command line switch the comparison back on.
+fn main() {
+    let mut criterion = ratio_table::criterion();
+    bench(&mut criterion);
+    criterion.final_summary();
+}

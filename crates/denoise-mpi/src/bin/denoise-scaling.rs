@@ -100,10 +100,11 @@ fn main() {
         }
     }
 
-    println!(
-        "Photos: {input}, flavour {flavour}, best of {} run(s)",
-        args.repeat
-    );
+    let runs = match args.repeat {
+        1 => "1 run".to_owned(),
+        n => format!("best of {n} runs"),
+    };
+    println!("Photos: {input}, flavour {flavour}, {runs}");
     println!(
         "{:>5}  {:<8} {:>9} {:>8} {:>10} {:>9} {:>8}",
         "ranks", "schedule", "wall (s)", "speedup", "efficiency", "idle (s)", "cpu (s)"
