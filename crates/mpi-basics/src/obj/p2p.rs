@@ -137,7 +137,6 @@ pub fn recv_obj<T: DeserializeOwned + 'static>(
     source: &impl Source,
     tag: Tag,
 ) -> Result<(T, ObjStatus)> {
-    reuse_large_allocations();
     // The first message arrives in the kept buffer; a small value is decoded
     // straight from it (no copy out, no new buffer).
     let mut from_tag = (0, 0);
@@ -245,32 +244,5 @@ fn read_first<T: DeserializeOwned + 'static>(
             reason: "that rank's own error says why".into(),
         }),
         _ => Err(error("not a message of send_obj")),
-    }
-}
-
-/// Lets the allocator reuse the memory of large received values.
-///
-/// Every value received is a new vector. glibc's malloc takes a block above
-/// its threshold (128 KiB at start) straight from the kernel and hands it back
-/// on free, so the memory of a large received vector is new each time, with
-/// costs of its own (measured: a 1 MiB ping-pong into new vectors took up to
-/// 1.4× as long as into one reused buffer). Raising the threshold to glibc's
-/// maximum, 32 MiB, and keeping up to 64 MiB of freed memory before returning
-/// it, lets the next vector reuse the last one's memory. Done once, on the
-/// first receive, before large vectors have shaped the heap: the settings of
-/// the environment variables `MALLOC_MMAP_THRESHOLD_` and
-/// `MALLOC_TRIM_THRESHOLD_`, which HPC sites often set for the same reason.
-fn reuse_large_allocations() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    {
-        static ONCE: std::sync::Once = std::sync::Once::new();
-        ONCE.call_once(|| {
-            // SAFETY: mallopt only changes malloc's tuning; glibc serialises it
-            // with allocations. A refusal (returns 0) leaves the defaults.
-            unsafe {
-                libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20);
-                libc::mallopt(libc::M_TRIM_THRESHOLD, 64 << 20);
-            }
-        });
     }
 }
