@@ -63,16 +63,41 @@ fn wait_until(child: &mut Child, deadline: Instant) -> std::io::Result<Option<Ex
     }
 }
 
-/// Kills `pid` and every process descended from it. The descendants are
-/// listed first: once the launcher is gone, its ranks belong to init and can
-/// no longer be told from anyone else's processes. (The job stays in our
-/// process group, so that Ctrl-C in a terminal still reaches all of it.)
+/// Kills `pid` and every process descended from it. Each is stopped first
+/// (SIGSTOP), then the tree is listed again, until no new process appears:
+/// a stopped process starts no other, so none escapes by being born during
+/// the kill, and a stopped launcher's ranks stay its descendants (once it is
+/// gone they belong to init and can no longer be told from anyone else's).
+/// (The job stays in our process group, so that Ctrl-C in a terminal still
+/// reaches all of it.)
 fn kill_tree(pid: u32) {
-    let mut doomed = descendants(pid);
-    doomed.push(pid);
-    for pid in doomed {
+    let signal = |pid: u32, sig| {
         // SAFETY: kill(2) on processes this job started.
-        unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
+        unsafe { libc::kill(pid as libc::pid_t, sig) };
+    };
+    signal(pid, libc::SIGSTOP);
+    let mut doomed = vec![pid];
+    // A stop takes effect when the process next runs: a tree is taken as
+    // complete when two listings a moment apart find no one new.
+    let mut quiet = 0;
+    while quiet < 2 {
+        let new: Vec<u32> = descendants(pid)
+            .into_iter()
+            .filter(|p| !doomed.contains(p))
+            .collect();
+        if new.is_empty() {
+            quiet += 1;
+            std::thread::sleep(Duration::from_millis(10));
+            continue;
+        }
+        quiet = 0;
+        for &p in &new {
+            signal(p, libc::SIGSTOP);
+        }
+        doomed.extend(new);
+    }
+    for pid in doomed {
+        signal(pid, libc::SIGKILL);
     }
 }
 
