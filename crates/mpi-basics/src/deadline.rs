@@ -17,9 +17,10 @@ const PIPE_GRACE: Duration = Duration::from_secs(5);
 
 /// Runs `cmd` (standard input empty, output captured) and returns its output,
 /// as `cmd.output()` does, but kills the job if it has not ended within
-/// `limit`; if a leftover process holds its output pipes open after it ended,
-/// what was read so far is returned after a few seconds. The killed job's status is "killed by a signal" (not a success),
-/// and its standard error ends with a line saying so.
+/// `limit`. The killed job's status is "killed by a signal" (not a success),
+/// and its standard error ends with a line saying so. If a leftover process
+/// holds the output pipes open after the job ended, what was read is returned
+/// after a few seconds.
 pub fn output(cmd: &mut Command, limit: Duration) -> std::io::Result<Output> {
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
