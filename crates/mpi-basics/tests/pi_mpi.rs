@@ -4,7 +4,7 @@ use std::f64::consts::PI;
 use std::time::{Duration, Instant};
 
 use lesson_cli::testing::assert_usage_error;
-use mpi_basics::launch::{mpiexec, stdout_of};
+use mpi_basics::launch::{mpiexec, mpiexec_command_with_env, output, stdout_of};
 use pi_kernel::PiReport;
 
 const PI_MPI: &str = env!("CARGO_BIN_EXE_pi-mpi");
@@ -70,15 +70,26 @@ fn panic_demo_help_says_what_it_does_without_panicking() {
 
 #[test]
 fn a_panicking_rank_ends_the_whole_job() {
+    // The ranks write their stderr straight to a file, not through the launcher:
+    // when a rank calls MPI_Abort, the launcher ends the job and may drop what
+    // that rank printed last (seen once on a fresh machine: stderr empty).
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("stderr");
+    let vars = [("STDERR_FILE", file.as_os_str())];
+    let sh_args = [
+        "-c",
+        r#"exec "$0" "$@" 2>>"$STDERR_FILE""#,
+        env!("CARGO_BIN_EXE_panic-demo"),
+    ];
     let started = Instant::now();
-    let out = mpiexec(env!("CARGO_BIN_EXE_panic-demo"), 3, &[]);
+    let out = output(&mut mpiexec_command_with_env("sh", 3, &vars, &sh_args));
     let elapsed = started.elapsed();
     assert!(!out.status.success(), "the job must fail");
     assert!(
         !stdout_of(&out).contains("passed the barrier"),
         "no rank may get past the barrier"
     );
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = std::fs::read_to_string(&file).unwrap_or_default();
     assert!(
         stderr.contains("rank 1 of 3 panicked: aborting the whole MPI job"),
         "clear message: {stderr}"
