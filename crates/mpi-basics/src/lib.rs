@@ -24,6 +24,9 @@ pub mod expect;
 pub mod launch;
 pub mod obj;
 pub mod ops;
+pub mod simulate;
+#[cfg(feature = "smpi")]
+mod smpi;
 
 /// Exit status of a job ended by a panicking rank.
 pub const PANIC_EXIT: i32 = 101;
@@ -88,6 +91,8 @@ pub fn init_threaded(required: Threading) -> Universe {
         main_thread: thread::current().id(),
     });
     abort_job_on_panic();
+    #[cfg(feature = "smpi")]
+    smpi::charge_kernel_work();
     universe
 }
 

@@ -11,6 +11,19 @@
 //! - [`block_range`] hands each rank its block (Exercise 2).
 
 use std::ops::Range;
+use std::sync::OnceLock;
+
+static WORK_METER: OnceLock<fn(steps: u64)> = OnceLock::new();
+
+/// Has [`fast_sum`] report every block's number of steps to `meter` (once set, for good).
+///
+/// For a *simulated* run: the lessons built for SimGrid's SMPI (page 07) charge
+/// each block's cost to the simulated clock from its steps, the same on every
+/// run, instead of from how long the real machine happened to take. Unset
+/// everywhere else: fast_sum then pays one atomic load per block.
+pub fn set_work_meter(meter: fn(steps: u64)) {
+    let _ = WORK_METER.set(meter);
+}
 
 /// The workshop's loop, exactly: one running sum, one step after the other.
 ///
@@ -51,6 +64,9 @@ pub fn naive_sum(num_steps: u64, begin: u64, end: u64) -> f64 {
 /// the same code is compiled three times, for AVX-512, AVX2 and plain x86-64
 /// (or the target's default elsewhere), so a binary built on one machine runs on any.
 pub fn fast_sum(num_steps: u64, begin: u64, end: u64) -> f64 {
+    if let Some(meter) = WORK_METER.get() {
+        meter(end.saturating_sub(begin));
+    }
     #[cfg(target_arch = "x86_64")]
     {
         if std::arch::is_x86_feature_detected!("avx512f") {
