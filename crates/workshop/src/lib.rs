@@ -23,5 +23,6 @@ pub mod lessons;
 pub mod notes;
 pub mod plot;
 pub mod scaling;
+pub mod simulate;
 pub mod tour;
 pub mod trace;

@@ -7,6 +7,7 @@ use workshop::expect::{self, ExpectArgs};
 use workshop::lessons::{self, LessonsArgs};
 use workshop::notes::{self, NotesArgs};
 use workshop::scaling::{self, ScalingArgs};
+use workshop::simulate::{self, SimulateArgs};
 use workshop::tour::{self, TourArgs};
 use workshop::trace::{self, TraceArgs};
 
@@ -27,6 +28,8 @@ enum Command {
     Expect(ExpectArgs),
     /// Run the pi programs at several worker counts; print the scaling table, plot speedup
     Scaling(ScalingArgs),
+    /// Run an MPI lesson on a simulated cluster (SimGrid's SMPI): its output, then its simulated time
+    Simulate(SimulateArgs),
     /// Run the commands of workshop-notes/ and refresh (or, with --check, compare) their outputs
     Notes(NotesArgs),
     /// Trace a job's MPI calls (LD_PRELOAD): timeline picture, trace.json for Perfetto, summary
@@ -42,6 +45,7 @@ fn main() {
         Command::Lessons(args) => lessons::run(&args),
         Command::Expect(args) => expect::run(&args),
         Command::Scaling(args) => scaling::run(&args),
+        Command::Simulate(args) => simulate::run(&args),
         Command::Notes(args) => notes::run(&args),
         Command::Trace(args) => trace::run(&args),
         Command::Book(args) => book::run(&args),
