@@ -1,4 +1,4 @@
-//! The lessons on a simulated cluster (SimGrid's SMPI, built by `ci/setup-mpi --mpi smpi`).
+//! The lessons on a simulated cluster (SimGrid's SMPI, `ci/build-smpi`).
 //!
 //! SMPI runs every rank in one process and keeps a simulated clock: a message
 //! takes the time the simulated network says, and computation between MPI calls
