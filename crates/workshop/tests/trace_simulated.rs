@@ -191,7 +191,7 @@ fn smpi_bad_input_is_one_clear_line() {
     }
     refused(
         workshop().args(["-n", "4", "no-such-lesson"]),
-        "`no-such-lesson` is not a simulated lesson: the traced ones are pi-mpi, scatter-gather, sum-p2p, sum-reduce",
+        "`no-such-lesson` is not a simulated lesson: the traced ones are sum-p2p, sum-reduce",
     );
     refused(
         workshop().args(["-n", "100000", "sum-p2p"]),
