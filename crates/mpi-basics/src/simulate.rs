@@ -333,8 +333,8 @@ pub fn simulated_time(log: &str) -> Option<f64> {
 }
 
 /// SimGrid's log lines (`[0.000000] [smpi_utils/INFO] …`, `[node-0:1:(2) 0.000] …`)
-/// and the lines that continue its timing report.
-fn is_smpi_log(line: &str) -> bool {
+/// and the lines that continue its timing report: not the program's own.
+pub fn is_smpi_log(line: &str) -> bool {
     (line.starts_with('[') && line.contains("] ["))
         || line.starts_with("The simulation took ")
         || line.ends_with(" seconds were actual computation of the application")

@@ -66,7 +66,8 @@
 //! This file: the event buffer, the clocks and `traced`, which every
 //! wrapper goes through. `live.rs`: the buffer as a mapped file. `setup.rs`:
 //! start (MPI_Init) and the text trace (MPI_Finalize, MPI_Abort). `util.rs`:
-//! sizes, ranks, statuses, pending requests. The wrappers by family:
+//! sizes, ranks, statuses, pending requests. `smpi.rs`: the clock of a
+//! simulated run (SimGrid's SMPI). The wrappers by family:
 //! `p2p.rs` (with MPI_Init and MPI_Finalize), `completion.rs`, `collective.rs`.
 
 use std::cell::Cell;
@@ -89,6 +90,8 @@ mod completion;
 mod live;
 mod p2p;
 mod setup;
+#[cfg(feature = "smpi")]
+mod smpi;
 mod util;
 use setup::*;
 use util::*;
@@ -144,6 +147,7 @@ thread_local! {
 
 /// Nanoseconds of the system's monotonic clock: the same clock for every
 /// process of one host (one boot).
+#[cfg(not(feature = "smpi"))]
 fn clock_ns() -> u64 {
     let mut ts = libc::timespec {
         tv_sec: 0,
@@ -153,6 +157,10 @@ fn clock_ns() -> u64 {
     unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
     ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
 }
+
+/// Under SMPI, the simulated clock (smpi.rs).
+#[cfg(feature = "smpi")]
+use smpi::clock_ns;
 
 /// Which boot of which machine this process runs on: ranks with rank 0's
 /// boot share its monotonic clock and need no alignment.
@@ -187,7 +195,9 @@ fn now() -> u64 {
 
 /// Chooses the event clock (once, at MPI_Init) and reads both clocks.
 fn start_clocks() -> (u64, u64) {
-    let constant = cfg!(target_arch = "x86_64")
+    // Under SMPI the simulated clock is the only one.
+    let constant = !cfg!(feature = "smpi")
+        && cfg!(target_arch = "x86_64")
         && std::fs::read_to_string("/proc/cpuinfo").is_ok_and(|info| {
             info.lines()
                 .find(|l| l.starts_with("flags"))

@@ -6,6 +6,8 @@ use super::*;
 /// Starts tracing, once MPI is initialised: `requested` and `granted` are
 /// the thread levels as MPI_Init_thread takes and returns them.
 pub(crate) fn start_tracing(clocks: (u64, u64), requested: c_int, granted: c_int) {
+    #[cfg(feature = "smpi")]
+    super::smpi::init_comms();
     let (thread_requested, thread_level) = (level_number(requested), level_number(granted));
     let (mut rank, mut size) = (0, 1);
     // SAFETY: MPI is initialised; out-pointers are locals.
@@ -99,6 +101,9 @@ pub(crate) fn all_on_one_host(size: i32) -> bool {
 /// host (same boot id) share its clock: 0. The others play ping-pongs with
 /// rank 0 on a private duplicate of the world communicator.
 pub(crate) fn align_clocks(rank: i32, size: i32) -> i64 {
+    if cfg!(feature = "smpi") {
+        return 0; // simulated ranks share the simulator's clock
+    }
     // MPI_TRACE_ALIGN=always: ping-pong even on one host (the tests check the
     // estimate against the shared clock, whose true offset is 0).
     let always = std::env::var_os("MPI_TRACE_ALIGN").is_some_and(|v| v == "always");
@@ -175,12 +180,15 @@ pub(crate) fn trace_dir() -> std::path::PathBuf {
 }
 
 /// The traced program's file name, for the trace's header.
+#[cfg(not(feature = "smpi"))]
 pub(crate) fn program_name() -> String {
     std::env::current_exe()
         .ok()
         .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
         .unwrap_or_default()
 }
+#[cfg(feature = "smpi")]
+pub(crate) use super::smpi::program_name;
 
 /// Writes `$MPI_TRACE_DIR/rank-R.trace` once (finalize or abort).
 ///

@@ -32,7 +32,7 @@ enum Command {
     Simulate(SimulateArgs),
     /// Run the commands of workshop-notes/ and refresh (or, with --check, compare) their outputs
     Notes(NotesArgs),
-    /// Trace a job's MPI calls (LD_PRELOAD): timeline picture, trace.json for Perfetto, summary
+    /// Trace a job's MPI calls (LD_PRELOAD, or --simulated): timeline picture, trace.json for Perfetto, summary
     Trace(TraceArgs),
     /// The notes as an mdBook: its preprocessor (run by mdBook) and the schedule table
     Book(BookArgs),

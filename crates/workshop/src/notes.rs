@@ -15,8 +15,9 @@
 //! between the markers; `workshop notes --check` only compares and fails when a block no
 //! longer matches what the program prints. Options after the command, separated by ` | `:
 //! `sorted` (ranks print in any order: sort the lines) and `mask: REGEX => REPLACEMENT`
-//! (hide what changes from run to run), and `raw` (the output is Markdown, put on the page
-//! as it is, without the console block: the instructor guide's schedule table).
+//! (hide what changes from run to run), `raw` (the output is Markdown, put on the page
+//! as it is, without the console block: the instructor guide's schedule table), and
+//! `head: N` (only the first N lines, then `…`: a long summary whose picture follows).
 //! Times (`0.0123 secs`, `4.1 seconds`) are always masked.
 //!
 //! The same files are the pages of the book (`workshop-notes/book.toml`, `ci/book`): the
@@ -101,6 +102,8 @@ struct RunBlock {
     raw: bool,
     /// The command is shown failing (a job that hangs and is stopped).
     fails: bool,
+    /// Only this many lines of the output are shown.
+    head: Option<usize>,
     masks: Vec<(Regex, String)>,
 }
 
@@ -149,6 +152,7 @@ fn parse_spec(spec: &str) -> Result<RunBlock, String> {
         sorted: false,
         raw: false,
         fails: false,
+        head: None,
         masks: default_masks(),
     };
     for option in parts {
@@ -159,6 +163,12 @@ fn parse_spec(spec: &str) -> Result<RunBlock, String> {
             block.raw = true;
         } else if option == "fails" {
             block.fails = true;
+        } else if let Some(n) = option.strip_prefix("head: ") {
+            let n = n
+                .trim()
+                .parse()
+                .map_err(|_| format!("`head: {n}` needs a number of lines"))?;
+            block.head = Some(n);
         } else if let Some(mask) = option.strip_prefix("mask: ") {
             let (pattern, replacement) = mask
                 .split_once(" => ")
@@ -167,7 +177,7 @@ fn parse_spec(spec: &str) -> Result<RunBlock, String> {
             block.masks.push((regex, replacement.to_owned()));
         } else {
             return Err(format!(
-                "unknown option `{option}` (options: sorted, raw, fails, mask: REGEX => REPLACEMENT)"
+                "unknown option `{option}` (options: sorted, raw, fails, head: N, mask: REGEX => REPLACEMENT)"
             ));
         }
     }
@@ -217,6 +227,10 @@ impl RunBlock {
         let mut lines: Vec<&str> = text.lines().collect();
         if self.sorted {
             lines.sort_unstable();
+        }
+        if let Some(n) = self.head.filter(|&n| n < lines.len()) {
+            lines.truncate(n);
+            lines.push("…");
         }
         let mut block = if self.raw {
             String::new()
@@ -293,6 +307,8 @@ mod tests {
         assert!(!block.raw);
         assert_eq!(block.masks.len(), 2);
         assert!(parse_spec("x | raw").unwrap().raw);
+        assert_eq!(parse_spec("x | head: 2").unwrap().head, Some(2));
+        assert!(parse_spec("x | head: two").is_err());
         assert!(!block.fails);
         assert!(parse_spec("x | fails").unwrap().fails);
         assert!(parse_spec("x | shuffled").is_err());
@@ -334,6 +350,10 @@ mod tests {
             "```console\n$ echo out; false\nout\n```\n"
         );
         assert!(failing("true | fails").is_err());
+        assert_eq!(
+            failing("printf '1\\n2\\n3\\n' | head: 2").unwrap(),
+            "```console\n$ printf '1\\n2\\n3\\n'\n1\n2\n…\n```\n"
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -23,6 +23,10 @@
 //! the same build (`. ci/mpi-env`, then `cargo build --release --workspace`;
 //! with Open MPI they are in target/openmpi/release).
 //!
+//! `workshop trace --simulated -- -n 64 sum-p2p` traces a lesson on a
+//! simulated cluster instead (SimGrid's SMPI): the same files, picture and
+//! summary, in simulated time (`trace/simulated.rs`).
+//!
 //! The summary and `trace.json` are made in `trace/report.rs`, the picture in
 //! `trace/timeline.rs`.
 //!
@@ -45,19 +49,21 @@ use plotters::prelude::*;
 use crate::plot::{FONT, register_font};
 
 mod report;
+mod simulated;
 mod timeline;
-use report::origin;
 pub use report::{Message, chrome_json, human_time, messages, summary};
+use report::{counted, origin};
 pub use timeline::{MAX_ARROWS, timeline_size, write_timeline};
 
-/// `workshop trace [--out DIR] -- LAUNCHER…`
+/// `workshop trace [--out DIR] -- LAUNCHER…`, or `workshop trace --simulated -- -n N LESSON`
 #[derive(Args, Debug)]
 pub struct TraceArgs {
-    /// Folder for the timeline, trace.json and the ranks' files (default: target/trace/PROGRAM)
+    /// Folder for the timeline, trace.json and the ranks' files (default: target/trace/PROGRAM,
+    /// or target/trace/simulated/PROGRAM)
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// The tracing library (default: libmpi_trace.so beside this program)
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "simulated")]
     pub lib: Option<PathBuf>,
     /// Make every send to another rank synchronous (MPI_Ssend), as `ci/check`
     /// does: a program that works only while MPI buffers small messages hangs
@@ -71,7 +77,24 @@ pub struct TraceArgs {
     /// `workshop notes --check`, which changes nothing)
     #[arg(long, value_name = "FILE.png")]
     pub save_png: Option<PathBuf>,
+    /// Run the job on a simulated cluster (SimGrid's SMPI; ci/build-smpi builds the
+    /// lessons with the tracer linked in): the job is then `-n RANKS LESSON [ARGS…]`,
+    /// e.g. `workshop trace --simulated -- -n 64 sum-p2p`, and every time is simulated
+    /// (the same on every run)
+    #[arg(long)]
+    pub simulated: bool,
+    /// The simulated cluster: a platform of smpi/platforms (infiniband, ethernet) or a
+    /// platform file; ranks fill one node's cores before the next
+    #[arg(long, value_name = "NAME|FILE.xml", default_value = simulated::DEFAULT_PLATFORM, requires = "simulated")]
+    pub platform: String,
+    /// Whose collective algorithms SMPI plays (its smpi/coll-selector): default (SMPI's
+    /// own: a reduce's root receives every value at once), ompi (Open MPI's choice:
+    /// a tree for a small reduce), mpich, mvapich2, impi
+    #[arg(long, value_name = "SELECTOR", requires = "simulated",
+          value_parser = ["default", "ompi", "mpich", "mvapich2", "impi"])]
+    pub collectives: Option<String>,
     /// The job to trace, as you would start it: mpiexec -n 4 target/release/sum-p2p
+    /// (with --simulated: -n 64 sum-p2p)
     #[arg(last = true, required = true, value_name = "LAUNCHER")]
     pub command: Vec<String>,
 }
@@ -150,8 +173,40 @@ fn launcher_line(
     (line, true)
 }
 
+/// How a traced job ended.
+struct Ended {
+    /// Why it failed (`exit status: 1`), if it did.
+    failed: Option<String>,
+    /// When the job stopped, on the trace's clock: the calls of ranks that
+    /// never returned (a job stopped while it hung) are drawn up to here.
+    stopped_at: i64,
+    /// Printed before the summary (how a simulated job was run).
+    preamble: String,
+    /// The program's name, where the ranks' files name another (a traced build).
+    program: Option<String>,
+    /// The simulated platform's name (the picture says "simulated").
+    simulated: Option<String>,
+}
+
 /// Runs `workshop trace`.
 pub fn run(args: &TraceArgs) -> Result<(), String> {
+    let target = target_dir()?;
+    let trace_root = target.join("trace");
+    let raw = trace_root.join(format!(".run-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&raw);
+    std::fs::create_dir_all(&raw).map_err(|e| format!("{}: {e}", raw.display()))?;
+    let ended = if args.simulated {
+        simulated::run_job(args, &raw, &target)
+    } else {
+        run_job(args, &raw)
+    };
+    let result = ended.and_then(|ended| report_job(args, &ended, &raw, &trace_root));
+    let _ = std::fs::remove_dir_all(&raw);
+    result
+}
+
+/// Runs the launcher line with the tracing library preloaded.
+fn run_job(args: &TraceArgs, raw: &Path) -> Result<Ended, String> {
     let lib = match &args.lib {
         Some(lib) => lib.clone(),
         None => default_lib()?,
@@ -163,16 +218,6 @@ pub fn run(args: &TraceArgs) -> Result<(), String> {
         ));
     }
     let lib = std::fs::canonicalize(&lib).map_err(|e| format!("{}: {e}", lib.display()))?;
-    let trace_root = target_dir()?.join("trace");
-    let raw = trace_root.join(format!(".run-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&raw);
-    std::fs::create_dir_all(&raw).map_err(|e| format!("{}: {e}", raw.display()))?;
-    let result = trace_job(args, &lib, &raw, &trace_root);
-    let _ = std::fs::remove_dir_all(&raw);
-    result
-}
-
-fn trace_job(args: &TraceArgs, lib: &Path, raw: &Path, trace_root: &Path) -> Result<(), String> {
     let preload = match std::env::var_os("LD_PRELOAD") {
         Some(old) if !old.is_empty() => {
             let mut v = lib.as_os_str().to_owned();
@@ -199,21 +244,42 @@ fn trace_job(args: &TraceArgs, lib: &Path, raw: &Path, trace_root: &Path) -> Res
     let status = command
         .status()
         .map_err(|e| format!("cannot run `{}`: {e}", args.command[0]))?;
-    // A job stopped while it hung (a timeout, Ctrl-C) leaves each rank's live
-    // file: the calls they were inside are drawn up to this moment.
-    let job = trace_format::read_dir(raw, Some(monotonic_ns())).map_err(|e| {
-        if status.success() {
-            e
-        } else {
-            format!("the traced job failed ({status}) and left no trace: {e}")
+    Ok(Ended {
+        failed: (!status.success()).then(|| status.to_string()),
+        // A job stopped while it hung (a timeout, Ctrl-C) leaves each rank's
+        // live file: the calls they were inside are drawn up to this moment.
+        stopped_at: monotonic_ns(),
+        preamble: String::new(),
+        program: None,
+        simulated: None,
+    })
+}
+
+/// Reads the ranks' files of a job that ended, writes the outputs and prints the summary.
+fn report_job(
+    args: &TraceArgs,
+    ended: &Ended,
+    raw: &Path,
+    trace_root: &Path,
+) -> Result<(), String> {
+    let mut job =
+        trace_format::read_dir(raw, Some(ended.stopped_at)).map_err(|e| match &ended.failed {
+            None => e,
+            Some(status) => format!("the traced job failed ({status}) and left no trace: {e}"),
+        })?;
+    if let Some(program) = &ended.program {
+        for rank in &mut job.ranks {
+            rank.program.clone_from(program);
         }
-    })?;
+    }
     let program = job.ranks[0].program.clone();
     let out = match &args.out {
         Some(out) => out.clone(),
+        // Simulated runs apart from real ones: target/trace/simulated/sum-p2p.
+        None if ended.simulated.is_some() => trace_root.join("simulated").join(&program),
         None => trace_root.join(if program.is_empty() { "job" } else { &program }),
     };
-    write_outputs(&out, &job)?;
+    write_outputs(&out, &job, ended.simulated.as_deref())?;
     let checking_notes = std::env::var_os(crate::notes::CHECK_ENV).is_some();
     if let Some(png) = args.save_png.as_ref().filter(|_| !checking_notes) {
         if let Some(parent) = png.parent().filter(|p| !p.as_os_str().is_empty()) {
@@ -225,11 +291,10 @@ fn trace_job(args: &TraceArgs, lib: &Path, raw: &Path, trace_root: &Path) -> Res
             .map_err(|e| format!("{}: {e}", png.display()))?;
     }
     let messages = messages(&job);
-    print!("{}", summary(&job, &messages, &out));
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("the traced job failed ({status})"))
+    print!("{}{}", ended.preamble, summary(&job, &messages, &out));
+    match &ended.failed {
+        None => Ok(()),
+        Some(status) => Err(format!("the traced job failed ({status})")),
     }
 }
 
@@ -245,8 +310,8 @@ fn monotonic_ns() -> i64 {
 }
 
 /// Writes the outputs into a new folder beside `out`, then puts it in place:
-/// `out` is whole or as it was.
-fn write_outputs(out: &Path, job: &JobTrace) -> Result<(), String> {
+/// `out` is whole or as it was. `simulated`: the platform of a simulated run.
+fn write_outputs(out: &Path, job: &JobTrace, simulated: Option<&str>) -> Result<(), String> {
     let messages = messages(job);
     let parent = out
         .parent()
@@ -268,7 +333,7 @@ fn write_outputs(out: &Path, job: &JobTrace) -> Result<(), String> {
         let json = temp.join("trace.json");
         std::fs::write(&json, chrome_json(job, &messages))
             .map_err(|e| format!("{}: {e}", json.display()))?;
-        write_timeline(&temp, job, &messages)
+        write_timeline(&temp, job, &messages, simulated)
     };
     if let Err(e) = write() {
         let _ = std::fs::remove_dir_all(&temp);

@@ -30,8 +30,14 @@ fn colour(kind: Kind) -> RGBColor {
     }
 }
 
-/// Writes `timeline.png` and `timeline.svg` into `dir`.
-pub fn write_timeline(dir: &Path, job: &JobTrace, messages: &[Message]) -> Result<(), String> {
+/// Writes `timeline.png` and `timeline.svg` into `dir`. `simulated`: the
+/// platform of a simulated run, whose times the picture says are simulated.
+pub fn write_timeline(
+    dir: &Path,
+    job: &JobTrace,
+    messages: &[Message],
+    simulated: Option<&str>,
+) -> Result<(), String> {
     register_font();
     let size = timeline_size(job.ranks.len());
     let png = dir.join("timeline.png");
@@ -41,6 +47,7 @@ pub fn write_timeline(dir: &Path, job: &JobTrace, messages: &[Message]) -> Resul
         BitMapBackend::with_buffer(&mut pixels, size).into_drawing_area(),
         job,
         messages,
+        simulated,
     )?;
     image::save_buffer(
         &png,
@@ -54,6 +61,7 @@ pub fn write_timeline(dir: &Path, job: &JobTrace, messages: &[Message]) -> Resul
         SVGBackend::new(&svg, size).into_drawing_area(),
         job,
         messages,
+        simulated,
     )
     .map_err(|err| format!("cannot write {}: {err}", svg.display()))
 }
@@ -62,24 +70,34 @@ fn draw_timeline<DB: DrawingBackend>(
     root: DrawingArea<DB, plotters::coord::Shift>,
     job: &JobTrace,
     messages: &[Message],
+    simulated: Option<&str>,
 ) -> Result<(), String> {
     let fail = |err: DrawingAreaErrorKind<DB::ErrorType>| err.to_string();
     let n = job.ranks.len();
     let t0 = origin(job);
     let t_end = job.ranks.iter().map(RankTrace::finish).max().unwrap_or(t0);
-    // The time axis in milliseconds, or in seconds for jobs longer than 2 s.
-    let (unit, per_ns) = if t_end - t0 > 2_000_000_000 {
-        ("s", 1e-9)
-    } else {
-        ("ms", 1e-6)
+    // The time axis in milliseconds, or in seconds for jobs longer than 2 s,
+    // or in microseconds for jobs shorter than 0.2 ms (a simulated sum).
+    let (unit, per_ns) = match t_end - t0 {
+        d if d > 2_000_000_000 => ("s", 1e-9),
+        d if d < 200_000 => ("µs", 1e-3),
+        _ => ("ms", 1e-6),
     };
-    let ms = |t: i64| (t - t0) as f64 * per_ns;
-    let x_end = ms(t_end).max(1e-3) * 1.02;
+    // A moment (nanoseconds) as a position on the time axis.
+    let x_at = |t: i64| (t - t0) as f64 * per_ns;
+    let x_end = x_at(t_end).max(1_000.0 * per_ns) * 1.02; // at least 1 µs
     let program = &job.ranks[0].program;
     let aggregated = messages.len() > MAX_ARROWS;
 
     root.fill(&WHITE).map_err(fail)?;
-    let title = format!("{program} on {n} ranks: MPI calls (boxes) and messages (arrows)");
+    let (title, clock) = match simulated {
+        None => (format!("{program} on {n} ranks"), "time"),
+        Some(platform) => (
+            format!("{program} on {n} simulated ranks ({platform})"),
+            "simulated time",
+        ),
+    };
+    let title = format!("{title}: MPI calls (boxes) and messages (arrows)");
     root.draw(&Text::new(title, (18, 10), (FONT, 22).into_font()))
         .map_err(fail)?;
     let mut chart = ChartBuilder::on(&root)
@@ -94,7 +112,7 @@ fn draw_timeline<DB: DrawingBackend>(
         .disable_y_mesh()
         .disable_x_mesh()
         .y_labels(0)
-        .x_desc(format!("time since MPI_Init returned ({unit})"))
+        .x_desc(format!("{clock} since MPI_Init returned ({unit})"))
         .axis_desc_style((FONT, 16))
         .label_style((FONT, 14))
         .draw()
@@ -109,8 +127,8 @@ fn draw_timeline<DB: DrawingBackend>(
         .draw_series((0..n).map(|r| {
             Rectangle::new(
                 [
-                    (ms(job.ranks[r].begin()), lane(r) + 0.2),
-                    (ms(job.ranks[r].finish()), lane(r) + 0.8),
+                    (x_at(job.ranks[r].begin()), lane(r) + 0.2),
+                    (x_at(job.ranks[r].finish()), lane(r) + 0.8),
                 ],
                 LANE.filled(),
             )
@@ -119,7 +137,7 @@ fn draw_timeline<DB: DrawingBackend>(
     for (r, rank) in job.ranks.iter().enumerate() {
         chart
             .draw_series(rank.calls().filter(|e| !e.is_part()).map(|e| {
-                let (a, b) = (ms(e.start), ms(e.end).max(ms(e.start) + min_w));
+                let (a, b) = (x_at(e.start), x_at(e.end).max(x_at(e.start) + min_w));
                 Rectangle::new(
                     [(a, lane(r) + 0.12), (b, lane(r) + 0.88)],
                     colour(e.kind()).filled(),
@@ -134,7 +152,7 @@ fn draw_timeline<DB: DrawingBackend>(
         let (dr, di) = m.recv?;
         let send = &job.ranks[m.send.0].events[m.send.1];
         let recv = &job.ranks[dr].events[di];
-        Some(((ms(send.start), m.send.0), (ms(recv.end), dr)))
+        Some(((x_at(send.start), m.send.0), (x_at(recv.end), dr)))
     });
     if aggregated {
         // One arrow per (sender, receiver, 1/100 of the time): mean send and receive times.
