@@ -26,7 +26,7 @@ enum Command {
     /// The lines an MPI basics lesson prints at N ranks, computed (sorted, as compared)
     Expect(ExpectArgs),
     /// Run the pi programs at several worker counts; print the scaling table, plot speedup
-    Scaling(ScalingArgs),
+    Scaling(Box<ScalingArgs>),
     /// Run the commands of workshop-notes/ and refresh (or, with --check, compare) their outputs
     Notes(NotesArgs),
     /// Trace a job's MPI calls (LD_PRELOAD): timeline picture, trace.json for Perfetto, summary
