@@ -7,7 +7,7 @@
 //! 2. pi-mpi at 1 to 1000 simulated ranks: time, speedup, efficiency, and the time
 //!    split into each rank's computing (its block: steps / (ranks x rate)) and the
 //!    rest (the barrier's skew and the reduce). The block shrinks with more ranks,
-//!    the rest does not: where they meet, the speedup stops growing.
+//!    the rest does not: where they meet, the speedup levels off.
 //! 3. The real pi-mpi on this machine's cores, beside the model: the model's error.
 //! 4. sum-p2p against sum-reduce: rank 0 receiving one value after another takes
 //!    time linear in the ranks, reduce's tree logarithmic.
@@ -386,7 +386,7 @@ fn pi_study(
     plot_and_save(&stem, &chart, save_png)
 }
 
-/// The line under the pi table: where the speedup stops growing, and why.
+/// The line under the pi table: where the speedup levels off, and why.
 fn where_it_stops(rows: &[Row], computing: &dyn Fn(u32) -> f64, steps: u64, rate: f64) -> String {
     let Some(last) = rows.last() else {
         return String::new();
@@ -399,7 +399,7 @@ fn where_it_stops(rows: &[Row], computing: &dyn Fn(u32) -> f64, steps: u64, rate
         .find(|r| r.ranks > 1 && rest(r) >= computing(r.ranks))
     {
         Some(row) => format!(
-            "The speedup stops growing at about {} ranks: {why}; there, computing takes \
+            "The speedup levels off from about {} ranks: {why}; there, computing takes \
              {:.1} µs and the rest {:.1} µs.",
             row.ranks,
             1e6 * computing(row.ranks),
@@ -587,7 +587,7 @@ mod tests {
             .collect();
         let line = where_it_stops(&rows, &computing, 1000, 1000.0);
         assert!(
-            line.starts_with("The speedup stops growing at about 16 ranks"),
+            line.starts_with("The speedup levels off from about 16 ranks"),
             "{line}"
         );
         let line = where_it_stops(&rows[..3], &computing, 1000, 1000.0);
