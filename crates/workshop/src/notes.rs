@@ -16,7 +16,9 @@
 //! longer matches what the program prints. Options after the command, separated by ` | `:
 //! `sorted` (ranks print in any order: sort the lines) and `mask: REGEX => REPLACEMENT`
 //! (hide what changes from run to run), and `raw` (the output is Markdown, put on the page
-//! as it is, without the console block: the instructor guide's schedule table).
+//! as it is, without the console block: the instructor guide's schedule table), and
+//! `needs: PROGRAM` (the block runs only where PROGRAM is on the PATH, e.g. `smpirun` for the
+//! simulated cluster; elsewhere it is left as it is, with a note).
 //! Times (`0.0123 secs`, `4.1 seconds`) are always masked.
 //!
 //! The same files are the pages of the book (`workshop-notes/book.toml`, `ci/book`): the
@@ -101,6 +103,8 @@ struct RunBlock {
     raw: bool,
     /// The command is shown failing (a job that hangs and is stopped).
     fails: bool,
+    /// A program the command needs: without it on the PATH the block is skipped.
+    needs: Option<String>,
     masks: Vec<(Regex, String)>,
 }
 
@@ -149,6 +153,7 @@ fn parse_spec(spec: &str) -> Result<RunBlock, String> {
         sorted: false,
         raw: false,
         fails: false,
+        needs: None,
         masks: default_masks(),
     };
     for option in parts {
@@ -159,6 +164,8 @@ fn parse_spec(spec: &str) -> Result<RunBlock, String> {
             block.raw = true;
         } else if option == "fails" {
             block.fails = true;
+        } else if let Some(program) = option.strip_prefix("needs: ") {
+            block.needs = Some(program.trim().to_owned());
         } else if let Some(mask) = option.strip_prefix("mask: ") {
             let (pattern, replacement) = mask
                 .split_once(" => ")
@@ -167,7 +174,7 @@ fn parse_spec(spec: &str) -> Result<RunBlock, String> {
             block.masks.push((regex, replacement.to_owned()));
         } else {
             return Err(format!(
-                "unknown option `{option}` (options: sorted, raw, fails, mask: REGEX => REPLACEMENT)"
+                "unknown option `{option}` (options: sorted, raw, fails, needs: PROGRAM, mask: REGEX => REPLACEMENT)"
             ));
         }
     }
@@ -234,6 +241,12 @@ impl RunBlock {
     }
 }
 
+/// Whether `program` is a file in one of the PATH's folders.
+fn on_path(program: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(program).is_file()))
+}
+
 /// Brings every run block of one notes file up to date (or, with `check`, only compares).
 /// Returns the stale blocks; with `check` false they have been rewritten.
 pub fn update_file(path: &Path, root: &Path, check: bool) -> Result<Vec<Stale>, String> {
@@ -258,6 +271,17 @@ pub fn update_file(path: &Path, root: &Path, check: bool) -> Result<Vec<Stale>, 
             .find(|&j| lines[j].trim_end() == END)
             .ok_or_else(|| format!("{}:{}: `{START}` without `{END}`", path.display(), i + 1))?;
         let old: String = lines[i + 1..end].concat();
+        if let Some(missing) = block.needs.as_deref().filter(|p| !on_path(p)) {
+            eprintln!(
+                "notes: {}:{} skipped, {missing} is not installed (`{}`)",
+                path.display(),
+                i + 1,
+                block.command
+            );
+            out.push_str(&old);
+            i = end;
+            continue;
+        }
         let new = block
             .render(root, check)
             .map_err(|e| format!("{}:{}: {e}", path.display(), i + 1))?;
@@ -295,6 +319,10 @@ mod tests {
         assert!(parse_spec("x | raw").unwrap().raw);
         assert!(!block.fails);
         assert!(parse_spec("x | fails").unwrap().fails);
+        assert_eq!(
+            parse_spec("x | needs: smpirun").unwrap().needs.as_deref(),
+            Some("smpirun")
+        );
         assert!(parse_spec("x | shuffled").is_err());
         assert!(parse_spec("x | mask: (unclosed => y").is_err());
     }
@@ -334,6 +362,14 @@ mod tests {
             "```console\n$ echo out; false\nout\n```\n"
         );
         assert!(failing("true | fails").is_err());
+        // A block whose program is missing is left as it is, even when stale.
+        std::fs::write(
+            &file,
+            format!("<!-- run: echo new | needs: no-such-program -->\nold\n{END}\n"),
+        )
+        .unwrap();
+        assert!(update_file(&file, &dir, false).unwrap().is_empty());
+        assert!(std::fs::read_to_string(&file).unwrap().contains("old\n"));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
