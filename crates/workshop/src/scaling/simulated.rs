@@ -133,6 +133,8 @@ pub fn run(args: &ScalingArgs, bin_dir: &Path) -> Result<(), String> {
         pi_study(args, bin_dir, &calibrated, &sim_ranks, rate, measure, saved)?;
     }
     if sum {
+        // The sums charge no computation: their times are the network's alone, the
+        // same at any core speed, so the platform is used as it is.
         let saved = if pi { None } else { sim.save_png.as_deref() };
         sum_study(args, &platform, &sum_ranks, saved)?;
     }
