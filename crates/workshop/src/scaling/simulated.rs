@@ -171,14 +171,21 @@ fn find_platform(given: &str) -> Result<Platform, String> {
     ))
 }
 
+/// Runs of the real programs (the calibration, the comparison): `--repeats`, at least 5.
+/// Every simulated time rests on the calibration, and its error is judged against
+/// the real runs: both keep their fastest run, the one least disturbed by other
+/// programs, out of the same number.
+fn real_repeats(args: &ScalingArgs) -> u32 {
+    args.repeats.max(5)
+}
+
 /// This machine's pi steps a second on one core: the real serial `pi` with the fast
-/// kernel, the fastest of `--repeats` runs and at least 5 (the one least disturbed by
-/// other programs): every simulated time rests on this one number.
+/// kernel, its fastest run.
 fn calibrate(args: &ScalingArgs, bin_dir: &Path) -> Result<f64, String> {
     let pi = lesson_program(bin_dir, "pi").ok_or_else(|| not_built(bin_dir, "pi"))?;
     let steps = args.steps.to_string();
     let pi_args = ["--steps", steps.as_str(), "--kernel", "fast"];
-    let repeats = args.repeats.max(5);
+    let repeats = real_repeats(args);
     let secs = best_time(&pi, Launch::Direct, 1, &pi_args, PI_TIME, repeats)?;
     if secs <= 0.0 {
         return Err(format!(
@@ -303,7 +310,7 @@ fn pi_study(
         warn_if_busy(cores);
         println!(
             "The real pi-mpi on this machine ({cores} cores, {}) against the model:\n",
-            best_of(args.repeats)
+            best_of(real_repeats(args))
         );
         let pi_mpi =
             lesson_program(bin_dir, "pi-mpi").ok_or_else(|| not_built(bin_dir, "pi-mpi"))?;
@@ -315,7 +322,7 @@ fn pi_study(
                 n,
                 &["--steps", &steps],
                 PI_TIME,
-                args.repeats,
+                real_repeats(args),
             )?;
             let model = match simulated.get(&n) {
                 Some(&secs) => secs,
