@@ -269,6 +269,13 @@ pub fn command(
         // the real machine happened to take: every run gives the same times.
         .arg("--cfg=smpi/simulate-computation:no")
         .arg("--cfg=smpi/display-timing:yes")
+        // Collectives as Open MPI runs them (a reduce of a few bytes: a binomial
+        // tree). SMPI's own default lets a reduce's root receive every value at
+        // once, which no real MPI does. Not on one rank: there SMPI 3.32's copy of
+        // Open MPI's reduce sends to a parent that does not exist, and aborts (and
+        // a collective has nothing to do). `--cfg=smpi/coll-selector:…` among the
+        // program's arguments overrides it: SimGrid takes its options from there too.
+        .args((ranks > 1).then_some("--cfg=smpi/coll-selector:ompi"))
         .arg(absolute(program))
         .args(args)
         // The lessons are compiled as executables, whose thread-locals use glibc's

@@ -5,7 +5,8 @@
 //! - [`tour`]: `workshop tour`, every lesson's runs in the book's order.
 //! - [`expect`]: `workshop expect PROGRAM N`, the lines a lesson prints at N ranks.
 //! - [`scaling`]: `workshop scaling`, the workshop's "Try -c 2,4,8,16. How does it
-//!   scale?" as a measured table (time, speedup, efficiency, ideal) and plots.
+//!   scale?" as a measured table (time, speedup, efficiency, ideal) and plots; with
+//!   `--simulated`, the same on a cluster simulated by SimGrid's SMPI, up to 1000 ranks.
 //! - [`plot`]: speedup-versus-workers charts, PNG and SVG, with plotters.
 //! - [`notes`]: `workshop notes [--check]`, the outputs shown in `workshop-notes/`
 //!   made (and checked) by running the programs.

@@ -27,7 +27,7 @@ enum Command {
     /// The lines an MPI basics lesson prints at N ranks, computed (sorted, as compared)
     Expect(ExpectArgs),
     /// Run the pi programs at several worker counts; print the scaling table, plot speedup
-    Scaling(ScalingArgs),
+    Scaling(Box<ScalingArgs>),
     /// Run an MPI lesson on a simulated cluster (SimGrid's SMPI): its output, then its simulated time
     Simulate(SimulateArgs),
     /// Run the commands of workshop-notes/ and refresh (or, with --check, compare) their outputs

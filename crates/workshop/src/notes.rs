@@ -16,8 +16,10 @@
 //! longer matches what the program prints. Options after the command, separated by ` | `:
 //! `sorted` (ranks print in any order: sort the lines) and `mask: REGEX => REPLACEMENT`
 //! (hide what changes from run to run), `raw` (the output is Markdown, put on the page
-//! as it is, without the console block: the instructor guide's schedule table), and
-//! `head: N` (only the first N lines, then `…`: a long summary whose picture follows).
+//! as it is, without the console block: the instructor guide's schedule table),
+//! `head: N` (only the first N lines, then `…`: a long summary whose picture follows), and
+//! `needs: PROGRAM` (the block runs only where PROGRAM is on the PATH, e.g. `smpirun` for the
+//! simulated cluster; elsewhere it is left as it is, with a note).
 //! Times (`0.0123 secs`, `4.1 seconds`) are always masked.
 //!
 //! The same files are the pages of the book (`workshop-notes/book.toml`, `ci/book`): the
@@ -104,6 +106,8 @@ struct RunBlock {
     fails: bool,
     /// Only this many lines of the output are shown.
     head: Option<usize>,
+    /// A program the command needs: without it on the PATH the block is skipped.
+    needs: Option<String>,
     masks: Vec<(Regex, String)>,
 }
 
@@ -153,6 +157,7 @@ fn parse_spec(spec: &str) -> Result<RunBlock, String> {
         raw: false,
         fails: false,
         head: None,
+        needs: None,
         masks: default_masks(),
     };
     for option in parts {
@@ -169,6 +174,8 @@ fn parse_spec(spec: &str) -> Result<RunBlock, String> {
                 .parse()
                 .map_err(|_| format!("`head: {n}` needs a number of lines"))?;
             block.head = Some(n);
+        } else if let Some(program) = option.strip_prefix("needs: ") {
+            block.needs = Some(program.trim().to_owned());
         } else if let Some(mask) = option.strip_prefix("mask: ") {
             let (pattern, replacement) = mask
                 .split_once(" => ")
@@ -177,7 +184,7 @@ fn parse_spec(spec: &str) -> Result<RunBlock, String> {
             block.masks.push((regex, replacement.to_owned()));
         } else {
             return Err(format!(
-                "unknown option `{option}` (options: sorted, raw, fails, head: N, mask: REGEX => REPLACEMENT)"
+                "unknown option `{option}` (options: sorted, raw, fails, head: N, needs: PROGRAM, mask: REGEX => REPLACEMENT)"
             ));
         }
     }
@@ -248,6 +255,12 @@ impl RunBlock {
     }
 }
 
+/// Whether `program` is a file in one of the PATH's folders.
+fn on_path(program: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(program).is_file()))
+}
+
 /// Brings every run block of one notes file up to date (or, with `check`, only compares).
 /// Returns the stale blocks; with `check` false they have been rewritten.
 pub fn update_file(path: &Path, root: &Path, check: bool) -> Result<Vec<Stale>, String> {
@@ -272,6 +285,17 @@ pub fn update_file(path: &Path, root: &Path, check: bool) -> Result<Vec<Stale>, 
             .find(|&j| lines[j].trim_end() == END)
             .ok_or_else(|| format!("{}:{}: `{START}` without `{END}`", path.display(), i + 1))?;
         let old: String = lines[i + 1..end].concat();
+        if let Some(missing) = block.needs.as_deref().filter(|p| !on_path(p)) {
+            eprintln!(
+                "notes: {}:{} skipped, {missing} is not installed (`{}`)",
+                path.display(),
+                i + 1,
+                block.command
+            );
+            out.push_str(&old);
+            i = end;
+            continue;
+        }
         let new = block
             .render(root, check)
             .map_err(|e| format!("{}:{}: {e}", path.display(), i + 1))?;
@@ -311,6 +335,10 @@ mod tests {
         assert!(parse_spec("x | head: two").is_err());
         assert!(!block.fails);
         assert!(parse_spec("x | fails").unwrap().fails);
+        assert_eq!(
+            parse_spec("x | needs: smpirun").unwrap().needs.as_deref(),
+            Some("smpirun")
+        );
         assert!(parse_spec("x | shuffled").is_err());
         assert!(parse_spec("x | mask: (unclosed => y").is_err());
     }
@@ -354,6 +382,14 @@ mod tests {
             failing("printf '1\\n2\\n3\\n' | head: 2").unwrap(),
             "```console\n$ printf '1\\n2\\n3\\n'\n1\n2\n…\n```\n"
         );
+        // A block whose program is missing is left as it is, even when stale.
+        std::fs::write(
+            &file,
+            format!("<!-- run: echo new | needs: no-such-program -->\nold\n{END}\n"),
+        )
+        .unwrap();
+        assert!(update_file(&file, &dir, false).unwrap().is_empty());
+        assert!(std::fs::read_to_string(&file).unwrap().contains("old\n"));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -184,3 +184,138 @@ fn whole_or_decimal(value: f64) -> String {
         format!("{value:.1}")
     }
 }
+
+/// How a line of a [`LogChart`] is drawn.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Style {
+    /// A solid line through its points, each marked.
+    LineAndMarkers,
+    /// The points only (measured runs beside a model).
+    Markers,
+    /// A dashed line without markers (the ideal).
+    Dashed,
+}
+
+/// A chart on log-log axes, for values from 1 to thousands of ranks: each
+/// factor of ten takes the same room, and a line of slope 1 is linear growth.
+#[derive(Clone, Debug)]
+pub struct LogChart {
+    pub title: String,
+    pub x_desc: String,
+    pub y_desc: String,
+    pub lines: Vec<(Line, Style)>,
+}
+
+/// Writes `STEM.png` and `STEM.svg` of a log-log chart and returns their paths.
+pub fn write_log_chart(stem: &Path, chart: &LogChart) -> Result<(PathBuf, PathBuf), String> {
+    register_font();
+    let png = stem.with_extension("png");
+    let svg = stem.with_extension("svg");
+    let (width, height) = SIZE;
+    let mut pixels = vec![0u8; width as usize * height as usize * 3];
+    draw_log(
+        BitMapBackend::with_buffer(&mut pixels, SIZE).into_drawing_area(),
+        chart,
+    )?;
+    image::save_buffer(&png, &pixels, width, height, image::ExtendedColorType::Rgb8)
+        .map_err(|err| format!("cannot write {}: {err}", png.display()))?;
+    draw_log(SVGBackend::new(&svg, SIZE).into_drawing_area(), chart)
+        .map_err(|err| format!("cannot write {}: {err}", svg.display()))?;
+    Ok((png, svg))
+}
+
+fn draw_log<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    chart: &LogChart,
+) -> Result<(), String> {
+    let fail = |err: DrawingAreaErrorKind<DB::ErrorType>| err.to_string();
+    // Only positive values have a logarithm.
+    let usable = |(x, y): &(f64, f64)| x.is_finite() && y.is_finite() && *x > 0.0 && *y > 0.0;
+    let all: Vec<(f64, f64)> = chart
+        .lines
+        .iter()
+        .flat_map(|(line, _)| line.points.iter().copied().filter(usable))
+        .collect();
+    let range = |values: Vec<f64>| {
+        let (low, high) = values
+            .iter()
+            .fold((f64::INFINITY, 0.0_f64), |(l, h), &v| (l.min(v), h.max(v)));
+        if low.is_finite() {
+            (low / 1.5, high * 1.5)
+        } else {
+            (0.1, 10.0)
+        }
+    };
+    let (x0, x1) = range(all.iter().map(|p| p.0).collect());
+    let (y0, y1) = range(all.iter().map(|p| p.1).collect());
+
+    root.fill(&WHITE).map_err(fail)?;
+    let mut plot = ChartBuilder::on(&root)
+        .caption(&chart.title, (FONT, 24))
+        .margin(20)
+        .x_label_area_size(55)
+        .y_label_area_size(75)
+        .build_cartesian_2d((x0..x1).log_scale(), (y0..y1).log_scale())
+        .map_err(fail)?;
+    plot.configure_mesh()
+        .x_desc(chart.x_desc.as_str())
+        .y_desc(chart.y_desc.as_str())
+        .axis_desc_style((FONT, 18))
+        .label_style((FONT, 15))
+        .light_line_style(WHITE.mix(0.0))
+        .x_label_formatter(&|x| short_number(*x))
+        .y_label_formatter(&|y| short_number(*y))
+        .draw()
+        .map_err(fail)?;
+
+    let grey = RGBColor(120, 120, 120);
+    for (i, (line, style)) in chart.lines.iter().enumerate() {
+        let colour = if *style == Style::Dashed {
+            grey
+        } else {
+            COLOURS[i % COLOURS.len()]
+        };
+        let points: Vec<(f64, f64)> = line.points.iter().copied().filter(usable).collect();
+        let legend = move |(x, y): (i32, i32)| {
+            PathElement::new([(x, y), (x + 24, y)], colour.stroke_width(3))
+        };
+        match style {
+            Style::Dashed => plot
+                .draw_series(DashedLineSeries::new(points, 10, 6, colour.stroke_width(2)))
+                .map_err(fail)?,
+            Style::LineAndMarkers => {
+                plot.draw_series(points.iter().map(|&p| Circle::new(p, 5, colour.filled())))
+                    .map_err(fail)?;
+                plot.draw_series(LineSeries::new(points, colour.stroke_width(3)))
+                    .map_err(fail)?
+            }
+            Style::Markers => plot
+                .draw_series(
+                    points
+                        .into_iter()
+                        .map(|p| Cross::new(p, 9, colour.stroke_width(3))),
+                )
+                .map_err(fail)?,
+        }
+        .label(line.label.as_str())
+        .legend(legend);
+    }
+    plot.configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .label_font((FONT, 16))
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK)
+        .draw()
+        .map_err(fail)?;
+    root.present().map_err(fail)
+}
+
+/// A log axis label: `1000`, `2.5`, `0.001`, without trailing zeros.
+fn short_number(value: f64) -> String {
+    let text = if value >= 1.0 {
+        format!("{value:.1}")
+    } else {
+        format!("{value:.3}")
+    };
+    text.trim_end_matches('0').trim_end_matches('.').to_owned()
+}

@@ -12,6 +12,9 @@
 //!
 //! `--denoise` adds Exercise 1's `denoise-parallel` (1, 2, 4 ranks, static and
 //! dynamic schedules), skipped with a note while that program is not built.
+//!
+//! `--simulated` runs the study on a simulated cluster instead (SimGrid's SMPI,
+//! [`simulated`]): pi-mpi up to 1000 ranks, and sum-p2p against sum-reduce.
 
 use std::fmt::Write as _;
 use std::num::NonZeroUsize;
@@ -23,11 +26,12 @@ use clap::{ValueEnum, value_parser};
 
 use crate::plot::{self, Chart, Line};
 
+pub mod simulated;
 mod table;
 use table::{DENOISE_TIME, PI_TIME};
 pub use table::{
     Point, Row, Series, TimeLine, amdahl_fraction, amdahl_speedup, beyond_the_cores, format_table,
-    parse_time, rows,
+    markdown_table, parse_time, rows,
 };
 
 #[derive(clap::Args, Debug)]
@@ -71,6 +75,11 @@ pub struct ScalingArgs {
     /// Folder for the plots
     #[arg(long, value_name = "DIR", default_value = "target/workshop")]
     out_dir: PathBuf,
+    /// Run on a simulated cluster (SimGrid's SMPI): pi-mpi, and sum-p2p against sum-reduce
+    #[arg(long, conflicts_with_all = ["ranks", "programs", "hybrid_threads", "denoise"])]
+    simulated: bool,
+    #[command(flatten)]
+    sim: simulated::SimArgs,
 }
 
 /// The pi programs the study can run.
@@ -160,6 +169,9 @@ pub fn run(args: &ScalingArgs) -> Result<(), String> {
             .and_then(|exe| exe.parent().map(Path::to_path_buf))
             .ok_or("cannot tell where this program is: pass --bin-dir")?,
     };
+    if args.simulated {
+        return simulated::run(args, &bin_dir);
+    }
     let cores = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
     let workers = sorted_unique(&args.ranks);
     std::fs::create_dir_all(&args.out_dir)

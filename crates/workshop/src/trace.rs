@@ -87,9 +87,9 @@ pub struct TraceArgs {
     /// platform file; ranks fill one node's cores before the next
     #[arg(long, value_name = "NAME|FILE.xml", default_value = simulated::DEFAULT_PLATFORM, requires = "simulated")]
     pub platform: String,
-    /// Whose collective algorithms SMPI plays (its smpi/coll-selector): default (SMPI's
-    /// own: a reduce's root receives every value at once), ompi (Open MPI's choice:
-    /// a tree for a small reduce), mpich, mvapich2, impi
+    /// Whose collective algorithms SMPI plays (its smpi/coll-selector): ompi (Open MPI's
+    /// choice, a tree for a small reduce: what every simulated run uses unless told), mpich,
+    /// mvapich2, impi, or default (SMPI's own: a reduce's root receives every value at once)
     #[arg(long, value_name = "SELECTOR", requires = "simulated",
           value_parser = ["default", "ompi", "mpich", "mvapich2", "impi"])]
     pub collectives: Option<String>,

@@ -240,3 +240,233 @@ fn denoise_is_skipped_with_a_note_when_it_is_not_built() {
     assert!(stdout.contains("denoise-parallel: skipped"), "{stdout}");
     assert!(!tmp.path().join("scaling-denoise.png").exists());
 }
+
+// --- `workshop scaling --simulated` (SimGrid's SMPI) -------------------------------
+// The tests whose names start with `smpi_` run the simulated lessons (ci/build-smpi).
+// Where SMPI is not built they say so and pass, unless WORKSHOP_SMPI=required (ci/test).
+
+/// SMPI and the simulated lessons are there; else `false`, with a note.
+fn smpi_ready() -> bool {
+    use mpi_basics::simulate;
+    let why = simulate::check_installed().and_then(|()| {
+        let built = simulate::bin_dir().join("pi-mpi").is_file();
+        built
+            .then_some(())
+            .ok_or_else(|| "the lessons are not built for SMPI: run ci/build-smpi".to_owned())
+    });
+    match why {
+        Ok(()) => true,
+        Err(why) => {
+            assert!(
+                std::env::var("WORKSHOP_SMPI").as_deref() != Ok("required"),
+                "{why}"
+            );
+            eprintln!("skipped: {why}");
+            false
+        }
+    }
+}
+
+/// The cells of each row of the Markdown table whose header starts with `header`.
+fn table_after<'a>(stdout: &'a str, header: &str) -> Vec<Vec<&'a str>> {
+    let cells = |line: &'a str| -> Vec<&'a str> {
+        let inner = line.trim().trim_start_matches('|').trim_end_matches('|');
+        inner.split('|').map(str::trim).collect()
+    };
+    stdout
+        .lines()
+        .skip_while(|l| !l.starts_with(header))
+        .skip(2) // the header and the rule
+        .take_while(|l| l.starts_with('|'))
+        .map(cells)
+        .collect()
+}
+
+fn number(cell: &str) -> f64 {
+    cell.trim_end_matches('%')
+        .parse()
+        .unwrap_or_else(|_| panic!("not a number: {cell}"))
+}
+
+#[test]
+fn smpi_small_study_is_marked_simulated_and_scales_pi_and_the_sums() {
+    if !smpi_ready() {
+        return;
+    }
+    let out_dir = tempfile::tempdir().unwrap();
+    let out = Command::new(WORKSHOP)
+        .args([
+            "scaling",
+            "--simulated",
+            "--steps",
+            "10000000",
+            "--repeats",
+            "1",
+        ])
+        .args([
+            "--sim-ranks",
+            "1,2,4",
+            "--sum-ranks",
+            "4,16,64",
+            "--real-ranks",
+            "1",
+        ])
+        .arg("--out-dir")
+        .arg(out_dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(stdout.contains("simulated on infiniband"), "{stdout}");
+
+    // pi-mpi: one row per rank count; 2 ranks nearly twice as fast as 1.
+    let pi = table_after(&stdout, "| program");
+    let ranks: Vec<&str> = pi.iter().map(|row| row[1]).collect();
+    assert_eq!(ranks, ["1", "2", "4"], "{stdout}");
+    assert!(
+        pi.iter()
+            .all(|row| row[0] == "pi-mpi (simulated on infiniband)")
+    );
+    let speedup_at_2 = number(pi[1][3]);
+    assert!((1.9..=2.01).contains(&speedup_at_2), "{stdout}");
+    // The time is each rank's computing plus the rest (to the printed microsecond).
+    for row in &pi {
+        let (time, computing, rest) = (number(row[2]), number(row[6]), number(row[7]));
+        assert!((time - computing - rest).abs() <= 2e-6, "{row:?}");
+    }
+
+    // The real run beside the model, with the model's error as the tool computed it.
+    let real = table_after(&stdout, "| ranks | real (s)");
+    assert_eq!(real.len(), 1, "{stdout}");
+    let (measured, model, error) = (number(real[0][1]), number(real[0][2]), number(real[0][3]));
+    assert!(measured > 0.0, "{stdout}");
+    assert!(
+        (error - 100.0 * (model - measured) / measured).abs() < 0.2,
+        "{stdout}"
+    );
+
+    // sum-p2p against sum-reduce: the ratio grows with the ranks.
+    let sums = table_after(&stdout, "| ranks | sum-p2p");
+    let ratios: Vec<f64> = sums.iter().map(|row| number(row[3])).collect();
+    assert_eq!(sums.len(), 3, "{stdout}");
+    assert!(
+        ratios.windows(2).all(|w| w[1] > w[0]) && ratios[2] > 10.0,
+        "{stdout}"
+    );
+
+    let calibrated = std::fs::read_to_string(out_dir.path().join("infiniband.xml")).unwrap();
+    assert!(!calibrated.contains("speed=\"1Gf\""), "{calibrated}");
+    for stem in [
+        "scaling-simulated-pi-infiniband",
+        "scaling-simulated-sum-infiniband",
+    ] {
+        let png = out_dir.path().join(format!("{stem}.png"));
+        let size = std::fs::metadata(&png).map_or(0, |m| m.len());
+        assert!(size > 10_000, "{}: {size} bytes", png.display());
+        assert!(stdout.contains(&format!("{stem}.svg")), "{stdout}");
+    }
+    let svg = std::fs::read_to_string(out_dir.path().join("scaling-simulated-sum-infiniband.svg"))
+        .unwrap();
+    assert!(
+        svg.contains("sum-p2p") && svg.contains("sum-reduce"),
+        "{svg}"
+    );
+    let svg = std::fs::read_to_string(out_dir.path().join("scaling-simulated-pi-infiniband.svg"))
+        .unwrap();
+    assert!(
+        svg.contains("measured on this machine"),
+        "the real points are drawn"
+    );
+}
+
+#[test]
+fn smpi_a_given_rate_is_the_simulated_cores_speed() {
+    if !smpi_ready() {
+        return;
+    }
+    let out_dir = tempfile::tempdir().unwrap();
+    let out = Command::new(WORKSHOP)
+        .args(["scaling", "--simulated", "--only", "pi", "--rate", "1e9"])
+        .args([
+            "--steps",
+            "10000000",
+            "--sim-ranks",
+            "1,2",
+            "--platform",
+            "ethernet",
+        ])
+        .arg("--out-dir")
+        .arg(out_dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    // 10^7 steps at 10^9 steps a second: 10 ms on one rank, and no real runs.
+    let pi = table_after(&stdout, "| program");
+    assert_eq!(
+        pi[0][..3],
+        ["pi-mpi (simulated on ethernet)", "1", "0.010000"],
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("real (s)") && !stdout.contains("sum-p2p"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn smpi_without_smpirun_the_study_says_so_in_one_line() {
+    let empty = tempfile::tempdir().unwrap();
+    let out = Command::new(WORKSHOP)
+        .args(["scaling", "--simulated"])
+        .env("PATH", empty.path())
+        .env("RUST_BACKTRACE", "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    // One line, mpi_basics::simulate::check_installed's, and no backtrace.
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with("error: SimGrid's SMPI is not installed (no smpirun on the PATH)"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn smpi_bad_simulated_input_is_one_line_naming_it() {
+    let cases: [(&[&str], &str); 4] = [
+        (&["--rate=-1"], "--rate must be a positive number"),
+        (
+            &["--platform", "myrinet"],
+            "unknown platform 'myrinet': the kept ones are ethernet, infiniband",
+        ),
+        (
+            &["--sim-ranks", "1,2000"],
+            "2000 ranks do not fit on infiniband",
+        ),
+        (&["--platform", "nowhere.xml"], "nowhere.xml"),
+    ];
+    for (args, says) in cases {
+        let out = Command::new(WORKSHOP)
+            .args(["scaling", "--simulated"])
+            .args(args)
+            .env("RUST_BACKTRACE", "1")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+    }
+    for args in [
+        &["scaling", "--platform", "ethernet"][..],
+        &["scaling", "--simulated", "--save-png", "x.png"],
+        &["scaling", "--simulated", "--denoise"],
+        &["scaling", "--simulated", "--sum-ranks", "1"],
+        &["scaling", "--simulated", "--only", "everything"],
+    ] {
+        lesson_cli::testing::assert_usage_error(WORKSHOP, args);
+    }
+}

@@ -154,17 +154,23 @@ pub fn format_table(rows: &[Row]) -> String {
             ]
         })
         .collect();
+    let cells: Vec<Vec<String>> = cells.into_iter().map(Vec::from).collect();
+    markdown_table(&header, &cells)
+}
+
+/// A Markdown table, columns padded to line up in a terminal: the first column
+/// (a name) left-aligned, the others (numbers) right-aligned.
+pub fn markdown_table(header: &[&str], cells: &[Vec<String>]) -> String {
     let widths: Vec<usize> = (0..header.len())
         .map(|c| {
             cells
                 .iter()
                 .map(|row| row[c].chars().count())
-                .chain([header[c].len()])
+                .chain([header[c].chars().count()])
                 .max()
                 .unwrap_or(0)
         })
         .collect();
-    // The program name is left-aligned, numbers right-aligned.
     let line = |values: Vec<&str>| {
         let padded: Vec<String> = values
             .iter()
@@ -193,7 +199,7 @@ pub fn format_table(rows: &[Row]) -> String {
         })
         .collect();
     let _ = writeln!(table, "|{}|", rule.join("|"));
-    for row in &cells {
+    for row in cells {
         table += &line(row.iter().map(String::as_str).collect());
     }
     table

@@ -131,7 +131,8 @@ pub(super) fn run_job(args: &TraceArgs, raw: &Path, target: &Path) -> Result<End
     let secs = simulate::simulated_time(&log);
     let nodes = line.ranks.div_ceil(platform.cores_per_node);
     let collectives = match args.collectives.as_deref() {
-        None | Some("default") => "SMPI's own collective algorithms".to_owned(),
+        None | Some("ompi") => "Open MPI's collective algorithms".to_owned(),
+        Some("default") => "SMPI's own collective algorithms".to_owned(),
         Some(s) => format!("the collective algorithms of `{s}`"),
     };
     let mut preamble = format!(
