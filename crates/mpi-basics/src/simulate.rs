@@ -231,6 +231,28 @@ pub fn check_installed() -> Result<(), String> {
     }
 }
 
+/// For tests: SMPI is installed and `program` is built in [`bin_dir`]. If not,
+/// the test should pass without running: this prints why and returns `false`,
+/// unless `WORKSHOP_SMPI=required` (ci/test builds SMPI), where it panics.
+pub fn ready_for_tests(program: &str) -> bool {
+    let why = check_installed().and_then(|()| {
+        (bin_dir().join(program).is_file())
+            .then_some(())
+            .ok_or_else(|| format!("{program} is not built for SMPI: run ci/build-smpi"))
+    });
+    match why {
+        Ok(()) => true,
+        Err(why) => {
+            assert!(
+                std::env::var("WORKSHOP_SMPI").as_deref() != Ok("required"),
+                "{why}"
+            );
+            eprintln!("skipped: {why}");
+            false
+        }
+    }
+}
+
 /// The `smpirun` command for `ranks` ranks of `program` on `platform`;
 /// `workdir` receives the host file (and smpirun's own temporary files).
 pub fn command(

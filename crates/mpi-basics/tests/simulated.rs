@@ -18,17 +18,7 @@ const STEPS_PER_SEC: f64 = 1e9;
 
 /// The InfiniBand cluster at [`STEPS_PER_SEC`], or `None` (with a note) where SMPI is not built.
 fn platform() -> Option<(Platform, tempfile::TempDir)> {
-    let built = simulate::bin_dir().join("hello-mpi").is_file();
-    if let Err(why) = simulate::check_installed().and_then(|()| {
-        built
-            .then_some(())
-            .ok_or_else(|| "the lessons are not built for SMPI: run ci/build-smpi".to_owned())
-    }) {
-        assert!(
-            std::env::var("WORKSHOP_SMPI").as_deref() != Ok("required"),
-            "{why}"
-        );
-        eprintln!("skipped: {why}");
+    if !simulate::ready_for_tests("hello-mpi") {
         return None;
     }
     let dir = tempfile::tempdir().unwrap();

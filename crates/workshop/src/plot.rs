@@ -45,6 +45,16 @@ pub(crate) const FONT: &str = "sans-serif";
 
 /// Writes `STEM.png` and `STEM.svg` and returns their paths.
 pub fn write_speedup_chart(stem: &Path, chart: &Chart) -> Result<(PathBuf, PathBuf), String> {
+    write_png_and_svg(stem, |area| draw(area, chart), |area| draw(area, chart))
+}
+
+/// Draws one picture twice, into `STEM.png` and `STEM.svg` (plotters' backends are
+/// separate types, hence the two calls of the same drawing function).
+fn write_png_and_svg(
+    stem: &Path,
+    draw_png: impl FnOnce(DrawingArea<BitMapBackend, Shift>) -> Result<(), String>,
+    draw_svg: impl FnOnce(DrawingArea<SVGBackend, Shift>) -> Result<(), String>,
+) -> Result<(PathBuf, PathBuf), String> {
     register_font();
     let png = stem.with_extension("png");
     let svg = stem.with_extension("svg");
@@ -52,14 +62,11 @@ pub fn write_speedup_chart(stem: &Path, chart: &Chart) -> Result<(PathBuf, PathB
     // PNG: draw into an RGB buffer, then encode it with the `image` crate.
     let (width, height) = SIZE;
     let mut pixels = vec![0u8; width as usize * height as usize * 3];
-    draw(
-        BitMapBackend::with_buffer(&mut pixels, SIZE).into_drawing_area(),
-        chart,
-    )?;
+    draw_png(BitMapBackend::with_buffer(&mut pixels, SIZE).into_drawing_area())?;
     image::save_buffer(&png, &pixels, width, height, image::ExtendedColorType::Rgb8)
         .map_err(|err| format!("cannot write {}: {err}", png.display()))?;
 
-    draw(SVGBackend::new(&svg, SIZE).into_drawing_area(), chart)
+    draw_svg(SVGBackend::new(&svg, SIZE).into_drawing_area())
         .map_err(|err| format!("cannot write {}: {err}", svg.display()))?;
     Ok((png, svg))
 }
@@ -208,20 +215,11 @@ pub struct LogChart {
 
 /// Writes `STEM.png` and `STEM.svg` of a log-log chart and returns their paths.
 pub fn write_log_chart(stem: &Path, chart: &LogChart) -> Result<(PathBuf, PathBuf), String> {
-    register_font();
-    let png = stem.with_extension("png");
-    let svg = stem.with_extension("svg");
-    let (width, height) = SIZE;
-    let mut pixels = vec![0u8; width as usize * height as usize * 3];
-    draw_log(
-        BitMapBackend::with_buffer(&mut pixels, SIZE).into_drawing_area(),
-        chart,
-    )?;
-    image::save_buffer(&png, &pixels, width, height, image::ExtendedColorType::Rgb8)
-        .map_err(|err| format!("cannot write {}: {err}", png.display()))?;
-    draw_log(SVGBackend::new(&svg, SIZE).into_drawing_area(), chart)
-        .map_err(|err| format!("cannot write {}: {err}", svg.display()))?;
-    Ok((png, svg))
+    write_png_and_svg(
+        stem,
+        |area| draw_log(area, chart),
+        |area| draw_log(area, chart),
+    )
 }
 
 fn draw_log<DB: DrawingBackend>(

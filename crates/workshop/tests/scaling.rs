@@ -245,28 +245,6 @@ fn denoise_is_skipped_with_a_note_when_it_is_not_built() {
 // The tests whose names start with `smpi_` run the simulated lessons (ci/build-smpi).
 // Where SMPI is not built they say so and pass, unless WORKSHOP_SMPI=required (ci/test).
 
-/// SMPI and the simulated lessons are there; else `false`, with a note.
-fn smpi_ready() -> bool {
-    use mpi_basics::simulate;
-    let why = simulate::check_installed().and_then(|()| {
-        let built = simulate::bin_dir().join("pi-mpi").is_file();
-        built
-            .then_some(())
-            .ok_or_else(|| "the lessons are not built for SMPI: run ci/build-smpi".to_owned())
-    });
-    match why {
-        Ok(()) => true,
-        Err(why) => {
-            assert!(
-                std::env::var("WORKSHOP_SMPI").as_deref() != Ok("required"),
-                "{why}"
-            );
-            eprintln!("skipped: {why}");
-            false
-        }
-    }
-}
-
 /// The cells of each row of the Markdown table whose header starts with `header`.
 fn table_after<'a>(stdout: &'a str, header: &str) -> Vec<Vec<&'a str>> {
     let cells = |line: &'a str| -> Vec<&'a str> {
@@ -290,7 +268,7 @@ fn number(cell: &str) -> f64 {
 
 #[test]
 fn smpi_small_study_is_marked_simulated_and_scales_pi_and_the_sums() {
-    if !smpi_ready() {
+    if !mpi_basics::simulate::ready_for_tests("pi-mpi") {
         return;
     }
     let out_dir = tempfile::tempdir().unwrap();
@@ -382,7 +360,7 @@ fn smpi_small_study_is_marked_simulated_and_scales_pi_and_the_sums() {
 
 #[test]
 fn smpi_a_given_rate_is_the_simulated_cores_speed() {
-    if !smpi_ready() {
+    if !mpi_basics::simulate::ready_for_tests("pi-mpi") {
         return;
     }
     let out_dir = tempfile::tempdir().unwrap();

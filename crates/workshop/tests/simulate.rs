@@ -11,27 +11,6 @@ use mpi_basics::simulate;
 
 const WORKSHOP: &str = env!("CARGO_BIN_EXE_workshop");
 
-fn smpi_built() -> bool {
-    let why = simulate::check_installed().and_then(|()| {
-        simulate::bin_dir()
-            .join("sum-p2p")
-            .is_file()
-            .then_some(())
-            .ok_or_else(|| "the lessons are not built for SMPI: run ci/build-smpi".to_owned())
-    });
-    match why {
-        Ok(()) => true,
-        Err(why) => {
-            assert!(
-                std::env::var("WORKSHOP_SMPI").as_deref() != Ok("required"),
-                "{why}"
-            );
-            eprintln!("skipped: {why}");
-            false
-        }
-    }
-}
-
 fn simulate(args: &[&str]) -> Output {
     Command::new(WORKSHOP)
         .arg("simulate")
@@ -53,7 +32,7 @@ fn simulated_secs(stderr: &str) -> f64 {
 
 #[test]
 fn smpi_sum_p2p_on_64_simulated_ranks_prints_its_lines_then_the_same_time_on_every_run() {
-    if !smpi_built() {
+    if !simulate::ready_for_tests("sum-p2p") {
         return;
     }
     let args = ["-n", "64", "--speed", "1e9", "sum-p2p"];
@@ -86,7 +65,7 @@ fn smpi_sum_p2p_on_64_simulated_ranks_prints_its_lines_then_the_same_time_on_eve
 
 #[test]
 fn smpi_a_slower_network_makes_the_same_sum_slower() {
-    if !smpi_built() {
+    if !simulate::ready_for_tests("sum-p2p") {
         return;
     }
     let time_on = |platform: &str| {

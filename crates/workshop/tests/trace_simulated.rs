@@ -6,45 +6,13 @@
 //! pass, unless `WORKSHOP_SMPI=required` (as `ci/test` sets it), which makes
 //! them fail instead.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 use std::time::Duration;
 
 use workshop::trace::{self, JobTrace, Kind};
 
 const WORKSHOP: &str = env!("CARGO_BIN_EXE_workshop");
-
-/// target/ (the workshop is target/release/workshop).
-fn target() -> PathBuf {
-    Path::new(WORKSHOP)
-        .parent()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .into()
-}
-
-/// Whether SMPI and the traced builds are there; if not, says why, and fails
-/// only under `WORKSHOP_SMPI=required`.
-fn smpi_ready() -> bool {
-    let built = target().join("smpi/release/sum-p2p-traced").is_file();
-    let why = mpi_basics::simulate::check_installed().and_then(|()| {
-        built.then_some(()).ok_or_else(|| {
-            "the traced lessons are not built for SMPI: run ci/build-smpi".to_owned()
-        })
-    });
-    match why {
-        Ok(()) => true,
-        Err(why) => {
-            assert!(
-                std::env::var("WORKSHOP_SMPI").as_deref() != Ok("required"),
-                "{why}"
-            );
-            eprintln!("skipped: {why}");
-            false
-        }
-    }
-}
 
 fn run(command: &mut Command) -> Output {
     mpi_basics::deadline::output(command, Duration::from_secs(300)).expect("workshop starts")
@@ -69,7 +37,7 @@ fn traced(lesson: &str, ranks: usize, out: &Path, extra: &[&str]) -> (JobTrace, 
 
 #[test]
 fn smpi_sum_p2p_rank_0_receives_from_1_to_7_in_order_on_the_simulated_clock() {
-    if !smpi_ready() {
+    if !mpi_basics::simulate::ready_for_tests("sum-p2p-traced") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -117,7 +85,7 @@ fn smpi_sum_p2p_rank_0_receives_from_1_to_7_in_order_on_the_simulated_clock() {
 
 #[test]
 fn smpi_sum_reduce_is_one_reduce_on_every_rank() {
-    if !smpi_ready() {
+    if !mpi_basics::simulate::ready_for_tests("sum-p2p-traced") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -147,7 +115,7 @@ fn smpi_sum_reduce_is_one_reduce_on_every_rank() {
 
 #[test]
 fn smpi_two_runs_give_the_same_times() {
-    if !smpi_ready() {
+    if !mpi_basics::simulate::ready_for_tests("sum-p2p-traced") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -187,7 +155,7 @@ fn smpi_bad_input_is_one_clear_line() {
         "SMPI is not installed",
     );
     refused(workshop().args(["sum-p2p"]), "-n RANKS LESSON");
-    if !smpi_ready() {
+    if !mpi_basics::simulate::ready_for_tests("sum-p2p-traced") {
         return;
     }
     refused(
