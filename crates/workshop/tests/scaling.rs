@@ -418,7 +418,7 @@ fn smpi_bad_simulated_input_is_one_line_naming_it() {
         (&["--rate=-1"], "--rate must be a positive number"),
         (
             &["--platform", "myrinet"],
-            "unknown platform 'myrinet': the kept ones are ethernet, infiniband",
+            "no platform named `myrinet` (kept: ethernet, infiniband",
         ),
         (
             &["--sim-ranks", "1,2000"],

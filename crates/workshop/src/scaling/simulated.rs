@@ -67,7 +67,7 @@ pub enum Part {
 /// The simulated study: check everything it needs, then calibrate, simulate, print, plot.
 pub fn run(args: &ScalingArgs, bin_dir: &Path) -> Result<(), String> {
     let sim = &args.sim;
-    let platform = find_platform(&sim.platform)?;
+    let platform = Platform::find(&sim.platform)?;
     let pi = sim.only != Some(Part::Sum);
     let sum = sim.only != Some(Part::Pi);
     let sim_ranks = sorted_unique(&sim.sim_ranks);
@@ -139,36 +139,6 @@ pub fn run(args: &ScalingArgs, bin_dir: &Path) -> Result<(), String> {
         sum_study(args, &platform, &sum_ranks, saved)?;
     }
     Ok(())
-}
-
-/// The platform by name (a file in smpi/platforms/) or as a file of one's own.
-fn find_platform(given: &str) -> Result<Platform, String> {
-    if given.ends_with(".xml") || given.contains('/') {
-        return Platform::load(Path::new(given));
-    }
-    let dir = simulate::platforms_dir();
-    let file = dir.join(format!("{given}.xml"));
-    if file.is_file() {
-        return Platform::load(&file);
-    }
-    let mut kept: Vec<String> = std::fs::read_dir(&dir)
-        .map(|entries| {
-            entries
-                .filter_map(|e| {
-                    e.ok()?
-                        .file_name()
-                        .to_str()?
-                        .strip_suffix(".xml")
-                        .map(str::to_owned)
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    kept.sort();
-    Err(format!(
-        "unknown platform '{given}': the kept ones are {} (smpi/platforms/), or give a file NAME.xml",
-        kept.join(", ")
-    ))
 }
 
 /// Runs of the real programs (the calibration, the comparison): `--repeats`, at least 5.
@@ -562,16 +532,6 @@ mod tests {
     fn the_error_is_relative_to_the_real_time() {
         assert!((model_error(1.1, 1.0) - 0.1).abs() < 1e-12);
         assert!((model_error(0.9, 1.0) + 0.1).abs() < 1e-12);
-    }
-
-    #[test]
-    fn an_unknown_platform_is_named_with_the_kept_ones() {
-        let err = find_platform("myrinet").unwrap_err();
-        assert!(
-            err.contains("'myrinet'") && err.contains("ethernet, infiniband"),
-            "{err}"
-        );
-        assert_eq!(find_platform("ethernet").unwrap().cores(), 1024);
     }
 
     fn row(ranks: u32, secs: f64) -> Row {

@@ -66,21 +66,6 @@ fn traced_lessons(dir: &Path) -> Vec<String> {
     names
 }
 
-/// The platform named `name` in smpi/platforms, or the platform file `name`.
-fn platform(name: &str, repo: &Path) -> Result<Platform, String> {
-    let kept = repo.join("smpi/platforms").join(format!("{name}.xml"));
-    let xml = if kept.is_file() {
-        kept
-    } else if name.ends_with(".xml") {
-        PathBuf::from(name)
-    } else {
-        return Err(format!(
-            "no platform `{name}`: name one of smpi/platforms (infiniband, ethernet) or give a platform file (.xml)"
-        ));
-    };
-    Platform::load(&xml)
-}
-
 /// Runs the job under SMPI with the ranks' files going to `raw`, and shows
 /// the program's own output; returns how it ended.
 pub(super) fn run_job(args: &TraceArgs, raw: &Path, target: &Path) -> Result<Ended, String> {
@@ -102,8 +87,7 @@ pub(super) fn run_job(args: &TraceArgs, raw: &Path, target: &Path) -> Result<End
             traced.join(", ")
         ));
     }
-    let repo = target.parent().unwrap_or(Path::new("."));
-    let platform = platform(&args.platform, repo)?;
+    let platform = Platform::find(&args.platform)?;
     let program = bin_dir.join(format!("{}-traced", line.lesson));
     let words: Vec<&str> = line.args.iter().map(String::as_str).collect();
     let mut command = simulate::command(&platform, line.ranks, &program, &words, raw)?;
