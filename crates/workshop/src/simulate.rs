@@ -52,12 +52,16 @@ pub fn run(args: &SimulateArgs) -> Result<(), String> {
         Some(speed) => (speed, ""),
         None => (simulate::measure_steps_per_sec(), ", measured here"),
     };
-    let dir = tempfile_dir()?;
-    let platform = platform.calibrated(speed, &dir)?;
     let words: Vec<&str> = args.args.iter().map(String::as_str).collect();
-    let result = simulate::run(&platform, args.ranks as usize, &program, &words);
+    // The calibrated platform lives in a folder of this run's own, removed
+    // whatever happens.
+    let dir = tempfile_dir()?;
+    let result = platform.calibrated(speed, &dir).and_then(|platform| {
+        let run = simulate::run(&platform, args.ranks as usize, &program, &words)?;
+        Ok((platform, run))
+    });
     let _ = std::fs::remove_dir_all(&dir);
-    let run = result?;
+    let (platform, run) = result?;
     std::io::stdout()
         .write_all(&run.output.stdout)
         .map_err(|e| format!("cannot print: {e}"))?;

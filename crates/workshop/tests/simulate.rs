@@ -123,7 +123,16 @@ fn without_smpi_or_with_a_bad_platform_the_tool_says_so_in_one_line() {
                 "a core's speed must be a positive number",
             ),
         ] {
-            let out = simulate(args);
+            // Its temporary folder (the calibrated platform) is gone after a failure too.
+            let tmp = tempfile::tempdir().unwrap();
+            let out = Command::new(WORKSHOP)
+                .arg("simulate")
+                .args(args)
+                .env("TMPDIR", tmp.path())
+                .output()
+                .unwrap();
+            let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
+            assert!(left.is_empty(), "{args:?} left {left:?}");
             let stderr = String::from_utf8_lossy(&out.stderr);
             assert_eq!(
                 (out.status.code(), stderr.lines().count()),
