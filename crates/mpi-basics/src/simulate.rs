@@ -315,7 +315,13 @@ pub fn run(
     args: &[&str],
 ) -> Result<Run, String> {
     let workdir = std::env::temp_dir().join(format!("workshop-smpi-{}", std::process::id()));
-    let mut cmd = command(platform, ranks, program, args, &workdir)?;
+    let mut cmd = match command(platform, ranks, program, args, &workdir) {
+        Ok(cmd) => cmd,
+        Err(why) => {
+            let _ = std::fs::remove_dir_all(&workdir);
+            return Err(why);
+        }
+    };
     let output =
         crate::deadline::output(&mut cmd, TIMEOUT).map_err(|e| format!("cannot run smpirun: {e}"));
     let _ = std::fs::remove_dir_all(&workdir);
