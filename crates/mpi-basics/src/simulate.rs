@@ -27,6 +27,21 @@ pub fn bin_dir() -> PathBuf {
     workspace_root().join("target/smpi/release")
 }
 
+/// The programs an SMPI build folder holds (`ci/build-smpi` puts them in [`bin_dir`]),
+/// sorted: its files without an extension (not `hello-mpi.d`, not the folders).
+pub fn programs_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.path().is_file())
+        .filter_map(|e| e.file_name().to_str().map(str::to_owned))
+        .filter(|name| !name.contains('.'))
+        .collect();
+    names.sort();
+    names
+}
+
 /// The platforms kept in the repository (`infiniband`, `ethernet`).
 pub fn platforms_dir() -> PathBuf {
     workspace_root().join("smpi/platforms")

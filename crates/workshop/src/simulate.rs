@@ -45,7 +45,7 @@ pub fn run(args: &SimulateArgs) -> Result<(), String> {
             "no lesson `{}` built for SMPI in {} (built: {}; run ci/build-smpi)",
             args.program,
             simulate::bin_dir().display(),
-            built_lessons().join(", ")
+            simulate::programs_in(&simulate::bin_dir()).join(", ")
         ));
     }
     let (speed, measured) = match args.speed {
@@ -76,22 +76,6 @@ pub fn run(args: &SimulateArgs) -> Result<(), String> {
         run.simulated_secs
     );
     Ok(())
-}
-
-/// The programs in the SMPI build's folder (files without an extension, not `build`…).
-fn built_lessons() -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(simulate::bin_dir())
-        .map(|dir| {
-            dir.filter_map(|e| {
-                let path = e.ok()?.path();
-                let name = path.file_name()?.to_str()?.to_owned();
-                (path.is_file() && !name.contains('.')).then_some(name)
-            })
-            .collect()
-        })
-        .unwrap_or_default();
-    names.sort();
-    names
 }
 
 /// A folder of this process's own for the calibrated platform.

@@ -53,17 +53,9 @@ pub(super) fn parse_line(words: &[String]) -> Result<Line, String> {
 
 /// The traced builds in `dir` (`sum-p2p` for `sum-p2p-traced`), sorted.
 fn traced_lessons(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|e| {
-            let name = e.file_name().to_string_lossy().into_owned();
-            name.strip_suffix("-traced").map(str::to_owned)
-        })
-        .collect();
-    names.sort();
-    names
+    (simulate::programs_in(dir).iter())
+        .filter_map(|name| name.strip_suffix("-traced").map(str::to_owned))
+        .collect()
 }
 
 /// Runs the job under SMPI with the ranks' files going to `raw`, and shows
