@@ -59,4 +59,11 @@ pub struct PhotoArgs {
     /// the ranks that run on it]
     #[arg(long, value_name = "N")]
     pub max_pixels: Option<u64>,
+    /// Each photo's time on a real core, from FILE's `Took S seconds for NAME`
+    /// lines (what denoise-serial prints). This build runs on a simulated
+    /// cluster: the photos are listed, not read nor written, and their times are
+    /// charged to the simulated clock
+    #[cfg(feature = "smpi")]
+    #[arg(long, value_name = "FILE")]
+    pub costs: PathBuf,
 }

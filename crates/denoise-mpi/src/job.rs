@@ -20,6 +20,9 @@ pub struct Job<'a> {
     /// A progress bar; lines are printed above it.
     pub bar: ProgressBar,
     pub report: RankReport,
+    /// On the simulated cluster: each photo's time, read once.
+    #[cfg(feature = "smpi")]
+    costs: Option<crate::Costs>,
 }
 
 impl<'a> Job<'a> {
@@ -33,6 +36,8 @@ impl<'a> Job<'a> {
             process,
             bar,
             report,
+            #[cfg(feature = "smpi")]
+            costs: None,
         }
     }
 
@@ -42,6 +47,7 @@ impl<'a> Job<'a> {
     ///
     /// The time is the whole photo's (read + filter + write), so the lines of
     /// one rank add up to its busy time in the summary.
+    #[cfg(not(feature = "smpi"))]
     pub fn denoise(&mut self, name: &str) {
         let start = Instant::now();
         let (input, output) = (self.args.input.join(name), self.args.output.join(name));
@@ -55,14 +61,47 @@ impl<'a> Job<'a> {
                 .max_pixels
                 .unwrap_or_else(denoise_kernel::read::default_max_pixels),
         )
+        .map(|denoised| denoised.cut_to_8_bits)
         .map_err(reason);
-        let secs = start.elapsed().as_secs_f64();
+        self.record(name, result, start.elapsed().as_secs_f64());
+    }
+
+    /// On the simulated cluster: the photo's measured time, charged at once.
+    #[cfg(feature = "smpi")]
+    pub fn denoise(&mut self, name: &str) {
+        self.denoise_in_slices(name, f64::INFINITY, || ());
+    }
+
+    /// On the simulated cluster: the photo's measured time (`--costs`) is charged
+    /// to the simulated clock, in slices of at most `slice` seconds with
+    /// `between()` called after each one (rank 0 answers requests there, as its
+    /// helper thread lets the real rank 0 answer at once). Nothing is read or written.
+    #[cfg(feature = "smpi")]
+    pub fn denoise_in_slices(&mut self, name: &str, slice: f64, mut between: impl FnMut()) {
+        let costs = self
+            .costs
+            .get_or_insert_with(|| crate::read_costs(&self.args.costs).unwrap_or_default());
+        let Some(&secs) = costs.get(shown(name).as_str()) else {
+            let reason = format!("no time for it in {}", self.args.costs.display());
+            return self.record(name, Err(reason), 0.0);
+        };
+        let mut left = secs;
+        while left > 0.0 {
+            mpi_basics::smpi::compute_for(left.min(slice));
+            left -= slice;
+            between();
+        }
+        self.record(name, Ok(false), secs);
+    }
+
+    /// Prints and counts one photo's result: `Ok(cut_to_8_bits)` or the reason it failed.
+    fn record(&mut self, name: &str, result: Result<bool, String>, secs: f64) {
         self.report.busy_secs += secs;
         match result {
-            Ok(denoised) => {
+            Ok(cut_to_8_bits) => {
                 self.report.done += 1;
                 DONE.fetch_add(1, Ordering::SeqCst);
-                if denoised.cut_to_8_bits {
+                if cut_to_8_bits {
                     let line = format!(
                         "note: {}: 16-bit photo written as JPEG, which holds 8 bits: cut to 8 bits\n",
                         shown(name)
@@ -117,8 +156,12 @@ fn reason(e: DenoiseError) -> String {
 /// waiting: MPICH's blocking calls spin on the CPU, and a rank that is done
 /// should leave its core to the ranks still working (4 ranks on 2 cores).
 /// It starts a non-blocking barrier (`MPI_Ibarrier`) and tests it every
-/// millisecond.
+/// millisecond (where waiting costs nothing, it is a plain barrier).
 pub fn wait_for_all_ranks(world: &SimpleCommunicator) {
+    if !mpi_basics::WAITING_SPINS {
+        world.barrier();
+        return;
+    }
     let mut barrier = world.immediate_barrier();
     loop {
         match barrier.test() {

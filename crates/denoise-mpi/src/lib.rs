@@ -6,11 +6,13 @@
 //!   so a bad folder is one clear error instead of 100 failures.
 //! - [`Job`]: denoises one photo, prints its `Took … seconds` line, and records
 //!   the result in the rank's [`RankReport`]; a bad photo is an error line, not a crash.
+//! - [`read_costs`]: each photo's real time, which the simulated cluster charges.
 //! - [`summary`], [`finish`]: the closing lines, the montage and the exit status.
 
 // One file per topic (each says what it holds); the public items are
 // re-exported here, so callers write `denoise_mpi::X` whatever the file.
 mod args;
+mod costs;
 mod job;
 mod output;
 mod plan;
@@ -20,6 +22,7 @@ mod signals;
 mod text;
 
 pub use args::{DEFAULT_INPUT, DEFAULT_OUTPUT, FlavourArg, MAKE_NOISY, PhotoArgs};
+pub use costs::{Costs, check_costs, read_costs};
 pub use job::{Job, wait_for_all_ranks};
 pub use output::clean_output;
 pub use plan::plan;

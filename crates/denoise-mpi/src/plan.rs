@@ -71,6 +71,15 @@ pub fn plan(args: &PhotoArgs) -> Result<Vec<String>, String> {
         )));
     }
     files.sort();
+    // The simulated cluster's build charges each photo's measured time instead of
+    // filtering it: there must be one for every photo, and no montage to draw.
+    #[cfg(feature = "smpi")]
+    {
+        if args.montage.is_some() {
+            return Err("--montage: on the simulated cluster no photo is written".to_owned());
+        }
+        crate::check_costs(&crate::read_costs(&args.costs)?, &args.costs, &files)?;
+    }
 
     if output.exists() && !output.is_dir() {
         return Err(format!("output {} is not a folder", output.display()));

@@ -43,7 +43,13 @@ impl Drop for PhotosInProgress {
 ///
 /// The signal is received by a thread of ours, not handled inside the signal
 /// handler (signal-hook), so it may take locks and print like any code.
+///
+/// On the simulated cluster (feature `smpi`) every rank is one process and
+/// writes nothing: Ctrl-C simply ends the simulation, and this does nothing.
 pub fn exit_cleanly_on_signals(process: Option<i32>, total: Option<usize>) {
+    if cfg!(feature = "smpi") {
+        return;
+    }
     use signal_hook::consts::{SIGINT, SIGTERM};
     let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) else {
         return; // no handler: the default action (exit at once) stays

@@ -26,7 +26,14 @@ pub mod obj;
 pub mod ops;
 pub mod simulate;
 #[cfg(feature = "smpi")]
-mod smpi;
+pub mod smpi;
+
+/// Whether a rank blocked in an MPI call keeps its core busy. MPICH and Open MPI
+/// poll the network while they wait (they spin), so a program that must leave its
+/// core to others waits in a loop of non-blocking tests and short sleeps. Under
+/// SimGrid's SMPI (feature `smpi`) a blocked rank costs nothing, while each test
+/// adds simulated time and each sleep real time: there it simply blocks.
+pub const WAITING_SPINS: bool = cfg!(not(feature = "smpi"));
 
 /// Exit status of a job ended by a panicking rank.
 pub const PANIC_EXIT: i32 = 101;
@@ -77,7 +84,9 @@ pub fn init_threaded(required: Threading) -> Universe {
     };
     let world = universe.world();
     let (rank, size) = (world.rank(), world.size());
-    if granted < required {
+    // SMPI grants only MPI_THREAD_SINGLE (its ranks are the simulator's own
+    // threads), and the lessons built for it start no thread of their own.
+    if granted < required && cfg!(not(feature = "smpi")) {
         drop(universe); // MPI_Finalize, on every rank alike, before exiting
         if rank == 0 {
             lesson_cli::exit_failure(thread_level_error(required, granted));

@@ -306,6 +306,11 @@ pub fn command(
         // the real machine happened to take: every run gives the same times.
         .arg("--cfg=smpi/simulate-computation:no")
         .arg("--cfg=smpi/display-timing:yes")
+        // A probe that finds nothing (MPI_Iprobe) costs no simulated time. SMPI's
+        // default charges 100 µs, and 100 µs more for each empty probe in a row, so
+        // that a program that does nothing but poll still moves the clock; the
+        // lessons poll only between pieces of charged work (denoise-parallel's rank 0).
+        .arg("--cfg=smpi/iprobe:0")
         // Collectives as Open MPI runs them (a reduce of a few bytes: a binomial
         // tree). SMPI's own default lets a reduce's root receive every value at
         // once, which no real MPI does. Not on one rank: there SMPI 3.32's copy of
@@ -329,7 +334,10 @@ pub fn run(
     program: &Path,
     args: &[&str],
 ) -> Result<Run, String> {
-    let workdir = std::env::temp_dir().join(format!("workshop-smpi-{}", std::process::id()));
+    // A folder per run, even for runs at once from several threads (tests).
+    static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let run = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let workdir = std::env::temp_dir().join(format!("workshop-smpi-{}-{run}", std::process::id()));
     let mut cmd = match command(platform, ranks, program, args, &workdir) {
         Ok(cmd) => cmd,
         Err(why) => {
@@ -363,11 +371,12 @@ pub fn run(
         (true, None) => Err(format!(
             "{name} on {ranks} simulated ranks: SMPI reported no simulated time"
         )),
+        // The program's own last error line if it printed one, else SMPI's.
         (false, _) => Err(format!(
             "{name} on {ranks} simulated ranks failed ({}): {}",
             output.status,
-            log.lines()
-                .rev()
+            (stderr.lines().rev())
+                .chain(log.lines().rev())
                 .find(|l| !l.trim().is_empty() && !l.starts_with("Execution failed"))
                 .unwrap_or("")
         )),
@@ -385,7 +394,8 @@ pub fn simulated_time(log: &str) -> Option<f64> {
 /// SimGrid's log lines (`[0.000000] [smpi_utils/INFO] …`, `[node-0:1:(2) 0.000] …`)
 /// and the lines that continue its timing report: not the program's own.
 pub fn is_smpi_log(line: &str) -> bool {
-    (line.starts_with('[') && line.contains("] ["))
+    // `[0.000000] [smpi_config/INFO] …`, `[node-0:1:(2) 0.000001] ./src/….cpp:308: [smpi_kernel/WARNING] …`
+    (line.starts_with('[') && (line.contains("] [") || line.contains(": [")))
         || line.starts_with("The simulation took ")
         || line.ends_with(" seconds were actual computation of the application")
         || line.starts_with("You may want to use sampling")

@@ -15,9 +15,10 @@
 //!
 //! Run: `mpiexec -n 4 target/release/denoise-parallel --schedule dynamic`
 
+use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread::{self, sleep};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use clap::Parser;
 use denoise_mpi::{
@@ -25,6 +26,7 @@ use denoise_mpi::{
     summary, wait_for_all_ranks,
 };
 use indicatif::ProgressBar;
+use mpi::Rank;
 use mpi::Tag;
 use mpi::topology::{Process, SimpleCommunicator};
 use mpi::traits::*;
@@ -52,7 +54,7 @@ struct Args {
     schedule: Schedule,
 }
 
-fn main() {
+fn main() -> ExitCode {
     let mut args: Args = lesson_cli::parse_args();
     // ANCHOR: start
     // This program runs threads besides its main one: one that waits for
@@ -71,17 +73,18 @@ fn main() {
     denoise_mpi::exit_cleanly_on_signals(Some(universe.world().rank()), None);
     let status = run(&args, &universe.world());
     // Every rank gets here, after an error too, so all of them finalise MPI
-    // together and exit together: nobody waits for a rank that left.
-    drop(universe);
-    std::process::exit(status);
+    // together (when `universe` is dropped) and exit together: nobody waits
+    // for a rank that left.
+    ExitCode::from(status)
     // ANCHOR_END: start
 }
 
 // ANCHOR: schedules
-fn run(args: &Args, world: &SimpleCommunicator) -> i32 {
+fn run(args: &Args, world: &SimpleCommunicator) -> u8 {
     let rank = world.rank();
     let root = world.process_at_rank(0);
-    let total_start = Instant::now();
+    // MPI_Wtime: seconds on the wall clock (on the simulated cluster, simulated seconds).
+    let total_start = mpi::time();
 
     // Rank 0 checks the folders and lists the photos, then tells every rank
     // the verdict: either the list, or an error after which all ranks stop.
@@ -99,7 +102,7 @@ fn run(args: &Args, world: &SimpleCommunicator) -> i32 {
             if rank == 0 {
                 eprintln!("error: {message}");
             }
-            return lesson_cli::USAGE;
+            return lesson_cli::USAGE as u8;
         }
     };
 
@@ -118,19 +121,19 @@ fn run(args: &Args, world: &SimpleCommunicator) -> i32 {
     let Some(reports) = reports else {
         return 0;
     };
-    println!(
-        "Total time {:.3} seconds",
-        total_start.elapsed().as_secs_f64()
-    );
+    println!("Total time {:.3} seconds", mpi::time() - total_start);
     let schedule = format!("{:?}", args.schedule).to_lowercase();
     print!("{}", summary(&reports, files.len(), &schedule));
-    finish(&args.photos, &files, &reports)
+    finish(&args.photos, &files, &reports) as u8
 }
 
 /// Receives a `u64` from `source`, sleeping while it has not arrived: a
 /// blocking `receive` spins in MPICH, and with more ranks than cores that
 /// steals the CPU from the rank that is about to answer.
 fn receive_asleep(source: &Process) -> u64 {
+    if !mpi_basics::WAITING_SPINS {
+        return source.receive::<u64>().0;
+    }
     loop {
         if let Some((message, _)) = source.immediate_matched_probe() {
             return message.matched_receive::<u64>().0;
@@ -173,13 +176,12 @@ const REQUEST: Tag = 1;
 /// MPI moves a message only while the program is inside an MPI call, so a
 /// rank 0 busy filtering would leave its workers waiting for a whole photo.
 /// So rank 0 runs two threads: a helper thread denoises photos, taking them
-/// from the same counter, while the main thread answers requests. Only the
+/// from the same queue, while the main thread answers requests. Only the
 /// main thread calls MPI (`MPI_THREAD_FUNNELED`, asked for in `main`).
 fn dynamic_schedule(world: &SimpleCommunicator, args: &PhotoArgs, files: &[String]) -> RankReport {
-    let rank = world.rank();
-    if rank != 0 {
+    if world.rank() != 0 {
         let root = world.process_at_rank(0);
-        let mut job = Job::new(args, Some(rank), ProgressBar::hidden());
+        let mut job = Job::new(args, Some(world.rank()), ProgressBar::hidden());
         loop {
             let handled = job.report.done as usize + job.report.failures.len();
             root.send_with_tag(&(handled as u64), REQUEST);
@@ -191,17 +193,20 @@ fn dynamic_schedule(world: &SimpleCommunicator, args: &PhotoArgs, files: &[Strin
         }
     }
 
-    // The queue: the next photo nobody has taken yet, shared by both threads.
-    let next = AtomicUsize::new(0);
-    let take = || Some(next.fetch_add(1, Ordering::Relaxed)).filter(|&i| i < files.len());
+    let queue = Queue::new(files.len());
     let bar = progress_bar(files.len(), "photos done (all ranks)", args.progress);
-    let workers = world.size() as usize - 1;
+    let mut master = Master::new(world, &queue, &bar);
+
+    #[cfg(feature = "smpi")]
+    if !mpi_basics::WAITING_SPINS {
+        return simulated_rank_0(args, files, &queue, master);
+    }
 
     thread::scope(|scope| {
         // Rank 0's own work, in a helper thread (it advances the bar by its photos).
         let own = scope.spawn(|| {
             let mut job = Job::new(args, Some(0), bar.clone());
-            while let Some(index) = take() {
+            while let Some(index) = queue.take() {
                 job.denoise(&files[index]);
             }
             job.report
@@ -210,30 +215,118 @@ fn dynamic_schedule(world: &SimpleCommunicator, args: &PhotoArgs, files: &[Strin
         // The master: answer requests until every worker has been told to stop.
         // Poll every millisecond rather than block in a receive: MPICH's
         // blocking receive spins, and would take the core the helper needs.
-        let mut handled_by = vec![0; workers + 1];
-        let mut stopped = 0;
-        while stopped < workers {
+        while !master.all_stopped() {
             // The helper may not call MPI_Abort itself: if it panicked, this
             // thread ends the job now, not after the workers did every photo.
             mpi_basics::abort_if_a_thread_panicked();
-            let Some((request, status)) = world
-                .any_process()
-                .immediate_matched_probe_with_tag(REQUEST)
-            else {
+            if !master.answer_waiting() {
                 sleep(Duration::from_millis(1));
-                continue;
-            };
-            let worker = status.source_rank();
-            let (handled, _) = request.matched_receive::<u64>();
-            bar.inc(handled - handled_by[worker as usize]);
-            handled_by[worker as usize] = handled;
-            let reply = take().map_or(STOP, |index| index as u64);
-            stopped += usize::from(reply == STOP);
-            world.process_at_rank(worker).send(&reply);
+            }
         }
         let report = own.join().expect("rank 0's helper thread panicked");
         bar.finish_and_clear();
         report
     })
+}
+
+/// On the simulated cluster, a rank is one thread of the simulator and a
+/// helper thread cannot be charged simulated time. Rank 0 does the same work
+/// in one thread instead: its own photo in slices of a millisecond, answering
+/// the requests that came in between slices (the real one polls every
+/// millisecond too), then only answering once the queue is empty.
+#[cfg(feature = "smpi")]
+fn simulated_rank_0(
+    args: &PhotoArgs,
+    files: &[String],
+    queue: &Queue,
+    mut master: Master,
+) -> RankReport {
+    let mut job = Job::new(args, Some(0), master.bar.clone());
+    while let Some(index) = queue.take() {
+        job.denoise_in_slices(&files[index], 1e-3, || while master.answer_waiting() {});
+    }
+    while !master.all_stopped() {
+        master.answer_next();
+    }
+    job.report
+}
+
+/// The photos nobody has taken yet, shared by rank 0's two threads.
+struct Queue {
+    next: AtomicUsize,
+    len: usize,
+}
+
+impl Queue {
+    fn new(len: usize) -> Self {
+        Queue {
+            next: AtomicUsize::new(0),
+            len,
+        }
+    }
+
+    /// The next photo's index, or `None` when every photo is taken.
+    fn take(&self) -> Option<usize> {
+        Some(self.next.fetch_add(1, Ordering::Relaxed)).filter(|&i| i < self.len)
+    }
+}
+
+/// Rank 0's side of the dynamic schedule: answering the workers' requests.
+struct Master<'a> {
+    world: &'a SimpleCommunicator,
+    queue: &'a Queue,
+    bar: &'a ProgressBar,
+    /// The photos each worker has handled, as its last request said.
+    handled_by: Vec<u64>,
+    /// The workers told to stop.
+    stopped: usize,
+}
+
+impl<'a> Master<'a> {
+    fn new(world: &'a SimpleCommunicator, queue: &'a Queue, bar: &'a ProgressBar) -> Self {
+        let handled_by = vec![0; world.size() as usize];
+        Master {
+            world,
+            queue,
+            bar,
+            handled_by,
+            stopped: 0,
+        }
+    }
+
+    fn all_stopped(&self) -> bool {
+        self.stopped == self.handled_by.len() - 1
+    }
+
+    /// Answers a request if one has arrived (`MPI_Iprobe`, then `MPI_Recv` of
+    /// the message it found: messages from one rank arrive in order).
+    /// Says whether it did.
+    fn answer_waiting(&mut self) -> bool {
+        let probe = self.world.any_process().immediate_probe_with_tag(REQUEST);
+        let Some(status) = probe else {
+            return false;
+        };
+        let from = self.world.process_at_rank(status.source_rank());
+        let (handled, _) = from.receive_with_tag::<u64>(REQUEST);
+        self.answer(status.source_rank(), handled);
+        true
+    }
+
+    /// Waits for the next request, and answers it.
+    #[cfg(feature = "smpi")]
+    fn answer_next(&mut self) {
+        let (handled, status) = self.world.any_process().receive_with_tag::<u64>(REQUEST);
+        self.answer(status.source_rank(), handled);
+    }
+
+    /// Replies to `worker`, who has handled `handled` photos so far, with the
+    /// next photo, or `STOP` when none is left.
+    fn answer(&mut self, worker: Rank, handled: u64) {
+        self.bar.inc(handled - self.handled_by[worker as usize]);
+        self.handled_by[worker as usize] = handled;
+        let reply = self.queue.take().map_or(STOP, |index| index as u64);
+        self.stopped += usize::from(reply == STOP);
+        self.world.process_at_rank(worker).send(&reply);
+    }
 }
 // ANCHOR_END: schedules
