@@ -14,7 +14,8 @@
 //! dynamic schedules), skipped with a note while that program is not built.
 //!
 //! `--simulated` runs the study on a simulated cluster instead (SimGrid's SMPI,
-//! [`simulated`]): pi-mpi up to 1000 ranks, and sum-p2p against sum-reduce.
+//! [`simulated`]): pi-mpi up to 1000 ranks, sum-p2p against sum-reduce, and
+//! denoise-parallel static against dynamic up to 64 ranks.
 
 use std::fmt::Write as _;
 use std::num::NonZeroUsize;
@@ -75,7 +76,7 @@ pub struct ScalingArgs {
     /// Folder for the plots
     #[arg(long, value_name = "DIR", default_value = "target/workshop")]
     out_dir: PathBuf,
-    /// Run on a simulated cluster (SimGrid's SMPI): pi-mpi, and sum-p2p against sum-reduce
+    /// Run on a simulated cluster (SimGrid's SMPI): pi-mpi, sum-p2p against sum-reduce, and denoise-parallel's two schedules
     #[arg(long, conflicts_with_all = ["ranks", "programs", "hybrid_threads", "denoise"])]
     simulated: bool,
     #[command(flatten)]

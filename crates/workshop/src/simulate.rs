@@ -24,7 +24,7 @@ pub struct SimulateArgs {
     /// A core's speed in pi steps a second [default: measured on this machine]
     #[arg(long, value_name = "STEPS")]
     pub speed: Option<f64>,
-    /// The lesson built for SMPI (hello-mpi, sum-p2p, sum-reduce, pi-mpi, scatter-gather), or its path
+    /// The lesson built for SMPI (hello-mpi, sum-p2p, sum-reduce, pi-mpi, scatter-gather, denoise-parallel), or its path
     pub program: String,
     /// The program's own arguments
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]

@@ -267,11 +267,21 @@ fn number(cell: &str) -> f64 {
 }
 
 #[test]
-fn smpi_small_study_is_marked_simulated_and_scales_pi_and_the_sums() {
+fn smpi_small_study_is_marked_simulated_and_scales_pi_the_sums_and_the_photos() {
     if !mpi_basics::simulate::ready_for_tests("pi-mpi") {
         return;
     }
     let out_dir = tempfile::tempdir().unwrap();
+    // Eight photos, only listed by the simulated denoise-parallel: static blocks on 4
+    // ranks give rank 0 both heavy ones (2 s), the queue gives them to two ranks.
+    let photos = tempfile::tempdir().unwrap();
+    let mut times = String::new();
+    for (i, secs) in [1.0, 1.0, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1].iter().enumerate() {
+        std::fs::write(photos.path().join(format!("p{i}.jpg")), b"").unwrap();
+        times.push_str(&format!("Took {secs} seconds for p{i}.jpg\n"));
+    }
+    let photo_times = out_dir.path().join("given-times.txt");
+    std::fs::write(&photo_times, times).unwrap();
     let out = Command::new(WORKSHOP)
         .args([
             "scaling",
@@ -288,7 +298,13 @@ fn smpi_small_study_is_marked_simulated_and_scales_pi_and_the_sums() {
             "4,16,64",
             "--real-ranks",
             "1",
+            "--denoise-sim-ranks",
+            "2,4",
         ])
+        .arg("--photos")
+        .arg(photos.path())
+        .arg("--photo-times")
+        .arg(&photo_times)
         .arg("--out-dir")
         .arg(out_dir.path())
         .output()
@@ -333,11 +349,29 @@ fn smpi_small_study_is_marked_simulated_and_scales_pi_and_the_sums() {
         "{stdout}"
     );
 
+    // denoise-parallel: static 2 s at 4 ranks (rank 0's block), dynamic close to the
+    // best possible, the largest photo (1 s); the speedups are the serial 2.6 s over them.
+    let photos = table_after(&stdout, "| ranks | static (s)");
+    assert_eq!(photos.len(), 2, "{stdout}");
+    let at_4 = &photos[1];
+    assert_eq!(at_4[0], "4");
+    let (fixed, dynamic) = (number(at_4[1]), number(at_4[4]));
+    assert!((2.0..2.002).contains(&fixed), "{stdout}");
+    assert!((1.0..1.25).contains(&dynamic), "{stdout}");
+    assert!((number(at_4[2]) - 2.6 / fixed).abs() < 0.01, "{stdout}");
+    assert_eq!(at_4[7], "1.000", "{stdout}");
+    assert!(
+        stdout
+            .contains("From 2 ranks on, the dynamic schedule is faster (1.304 s against 2.200 s)"),
+        "{stdout}"
+    );
+
     let calibrated = std::fs::read_to_string(out_dir.path().join("infiniband.xml")).unwrap();
     assert!(!calibrated.contains("speed=\"1Gf\""), "{calibrated}");
     for stem in [
         "scaling-simulated-pi-infiniband",
         "scaling-simulated-sum-infiniband",
+        "scaling-simulated-denoise-infiniband",
     ] {
         let png = out_dir.path().join(format!("{stem}.png"));
         let size = std::fs::metadata(&png).map_or(0, |m| m.len());
@@ -414,7 +448,7 @@ fn smpi_without_smpirun_the_study_says_so_in_one_line() {
 
 #[test]
 fn smpi_bad_simulated_input_is_one_line_naming_it() {
-    let cases: [(&[&str], &str); 4] = [
+    let cases: [(&[&str], &str); 6] = [
         (&["--rate=-1"], "--rate must be a positive number"),
         (
             &["--platform", "myrinet"],
@@ -425,6 +459,14 @@ fn smpi_bad_simulated_input_is_one_line_naming_it() {
             "2000 ranks do not fit on infiniband",
         ),
         (&["--platform", "nowhere.xml"], "nowhere.xml"),
+        (
+            &["--photos", "no/such/folder"],
+            "photos folder no/such/folder does not exist",
+        ),
+        (
+            &["--photo-times", "no-such-times.txt"],
+            "cannot read photo times no-such-times.txt",
+        ),
     ];
     for (args, says) in cases {
         let out = Command::new(WORKSHOP)

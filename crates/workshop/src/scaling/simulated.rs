@@ -11,6 +11,10 @@
 //! 3. The real pi-mpi on this machine's cores, beside the model: the model's error.
 //! 4. sum-p2p against sum-reduce: rank 0 receiving one value after another takes
 //!    time linear in the ranks, reduce's tree logarithmic.
+//! 5. denoise-parallel, static against dynamic, each photo costing its real time
+//!    ([`denoise`]).
+
+mod denoise;
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -38,6 +42,17 @@ pub struct SimArgs {
     #[arg(long, value_name = "LIST", value_delimiter = ',', default_value = "4,16,64,256,1000",
           value_parser = value_parser!(u32).range(2..=100_000), requires = "simulated")]
     sum_ranks: Vec<u32>,
+    /// With --simulated: rank counts for denoise-parallel
+    #[arg(long, value_name = "LIST", value_delimiter = ',', default_value = "2,4,8,16,32,64",
+          value_parser = value_parser!(u32).range(1..=100_000), requires = "simulated")]
+    denoise_sim_ranks: Vec<u32>,
+    /// With --simulated: the photos denoise-parallel shares out (only listed: each costs its measured time)
+    #[arg(long, value_name = "DIR", default_value = denoise_mpi::DEFAULT_INPUT, requires = "simulated")]
+    photos: PathBuf,
+    /// With --simulated: each photo's time, from the `Took S seconds for NAME` lines
+    /// denoise-serial prints, instead of running it on this machine
+    #[arg(long, value_name = "FILE", requires = "simulated")]
+    photo_times: Option<PathBuf>,
     /// With --simulated: rank counts of the real pi-mpi runs on this machine [default: 1, 2, 4, … up to its cores]
     #[arg(long, value_name = "LIST", value_delimiter = ',',
           value_parser = value_parser!(u32).range(1..=256), requires = "simulated")]
@@ -46,7 +61,7 @@ pub struct SimArgs {
     /// machine's (the same tables on every machine; no real runs to compare with)
     #[arg(long, value_name = "STEPS_PER_SEC", requires = "simulated")]
     rate: Option<f64>,
-    /// With --simulated: only the pi study or only the sums
+    /// With --simulated: only one of the three studies
     #[arg(long, value_enum, requires = "simulated")]
     only: Option<Part>,
     /// With --simulated --only: also save the plot as FILE.png (for the notes; not under
@@ -62,20 +77,22 @@ pub enum Part {
     Pi,
     /// sum-p2p against sum-reduce
     Sum,
+    /// denoise-parallel, static against dynamic
+    Denoise,
 }
 
 /// The simulated study: check everything it needs, then calibrate, simulate, print, plot.
 pub fn run(args: &ScalingArgs, bin_dir: &Path) -> Result<(), String> {
     let sim = &args.sim;
     let platform = Platform::find(&sim.platform)?;
-    let pi = sim.only != Some(Part::Sum);
-    let sum = sim.only != Some(Part::Pi);
+    let wanted = |part| sim.only.is_none_or(|only| only == part);
+    let (pi, sum, denoise) = (wanted(Part::Pi), wanted(Part::Sum), wanted(Part::Denoise));
     let sim_ranks = sorted_unique(&sim.sim_ranks);
     let sum_ranks = sorted_unique(&sim.sum_ranks);
-    let most = sim_ranks
-        .iter()
-        .filter(|_| pi)
-        .chain(sum_ranks.iter().filter(|_| sum));
+    let denoise_ranks = sorted_unique(&sim.denoise_sim_ranks);
+    let most = (sim_ranks.iter().filter(|_| pi))
+        .chain(sum_ranks.iter().filter(|_| sum))
+        .chain(denoise_ranks.iter().filter(|_| denoise));
     if let Some(&too_many) = most.max() {
         platform.hostfile(too_many as usize)?;
     }
@@ -85,12 +102,13 @@ pub fn run(args: &ScalingArgs, bin_dir: &Path) -> Result<(), String> {
         ));
     }
     simulate::check_installed()?;
-    let programs: &[&str] = match sim.only {
-        Some(Part::Pi) => &["pi-mpi"],
-        Some(Part::Sum) => &["sum-p2p", "sum-reduce"],
-        None => &["pi-mpi", "sum-p2p", "sum-reduce"],
-    };
-    for name in programs {
+    let programs = [
+        (pi, "pi-mpi"),
+        (sum, "sum-p2p"),
+        (sum, "sum-reduce"),
+        (denoise, "denoise-parallel"),
+    ];
+    for (_, name) in programs.iter().filter(|(wanted, _)| *wanted) {
         let built = simulate::bin_dir().join(name);
         if !built.is_file() {
             return Err(format!(
@@ -99,6 +117,7 @@ pub fn run(args: &ScalingArgs, bin_dir: &Path) -> Result<(), String> {
             ));
         }
     }
+    let photos = denoise.then(|| denoise::check(sim)).transpose()?;
     // Calibrating and comparing run the real pi and pi-mpi.
     let measure = pi && sim.rate.is_none();
     if measure {
@@ -129,14 +148,20 @@ pub fn run(args: &ScalingArgs, bin_dir: &Path) -> Result<(), String> {
         };
         let calibrated = platform.calibrated(rate, &args.out_dir)?;
         println!("Calibrated platform: {}", shown_path(&calibrated.xml));
-        let saved = if sum { None } else { sim.save_png.as_deref() };
+        let saved = sim.only.and(sim.save_png.as_deref());
         pi_study(args, bin_dir, &calibrated, &sim_ranks, rate, measure, saved)?;
     }
     if sum {
         // The sums charge no computation: their times are the network's alone, the
         // same at any core speed, so the platform is used as it is.
-        let saved = if pi { None } else { sim.save_png.as_deref() };
+        let saved = sim.only.and(sim.save_png.as_deref());
         sum_study(args, &platform, &sum_ranks, saved)?;
+    }
+    if let Some(photos) = photos {
+        // Each photo is charged its measured seconds at the host's speed, whatever
+        // that speed: the platform is used as it is.
+        let saved = sim.only.and(sim.save_png.as_deref());
+        denoise::study(args, bin_dir, &platform, &denoise_ranks, photos, saved)?;
     }
     Ok(())
 }
