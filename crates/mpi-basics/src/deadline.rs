@@ -205,6 +205,9 @@ mod tests {
             }
             std::thread::sleep(Duration::from_millis(10));
         }
-        assert!(dead(&state), "sleep {sleeper} still runs after 2 s: {state}");
+        assert!(
+            dead(&state),
+            "sleep {sleeper} still runs after 2 s: {state}"
+        );
     }
 }

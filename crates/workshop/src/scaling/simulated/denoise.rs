@@ -58,6 +58,7 @@ pub(super) fn study(
     photos: Photos,
     save_png: Option<&Path>,
 ) -> Result<(), String> {
+    let measured = photos.given.is_none();
     let (times, costs) = match photos.given {
         Some((file, costs)) => {
             println!(
@@ -137,6 +138,13 @@ pub(super) fn study(
         );
     }
 
+    // The real program at this machine's rank counts, beside the model, when the
+    // photo times are this machine's too.
+    let mut real = Vec::new();
+    if measured {
+        real = real_runs(bin_dir, platform, &photos, &times, &runs)?;
+    }
+
     let line = |label: &str, points: Vec<(f64, f64)>| Line {
         label: label.into(),
         points,
@@ -149,7 +157,7 @@ pub(super) fn study(
     let bound = runs
         .iter()
         .map(|(n, _)| (f64::from(*n), best_possible(serial, largest, *n)));
-    let chart = LogChart {
+    let mut chart = LogChart {
         title: format!("denoise-parallel, simulated on {}", platform.name),
         x_desc: "MPI ranks".into(),
         y_desc: "simulated time (s)".into(),
@@ -159,10 +167,88 @@ pub(super) fn study(
             (line("best possible", bound.collect()), Style::Dashed),
         ],
     };
+    for (i, schedule) in SCHEDULES.iter().enumerate() {
+        let points: Vec<(f64, f64)> = real
+            .iter()
+            .map(|(n, pair)| (f64::from(*n), pair[i]))
+            .collect();
+        if !points.is_empty() {
+            let label = format!("{schedule}, measured on this machine");
+            chart.lines.push((line(&label, points), Style::Markers));
+        }
+    }
     let stem = args
         .out_dir
         .join(format!("scaling-simulated-denoise-{}", platform.name));
     plot_and_save(&stem, &chart, save_png)
+}
+
+/// The real denoise-parallel, once per schedule at 2 … this machine's cores, and the
+/// model's error there; returns each rank count's real times (static, dynamic).
+fn real_runs(
+    bin_dir: &Path,
+    platform: &Platform,
+    photos: &Path,
+    times: &Path,
+    simulated: &[(u32, Vec<Run>)],
+) -> Result<Vec<(u32, [f64; 2])>, String> {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    let ranks: Vec<u32> = super::up_to(cores as u32)
+        .into_iter()
+        .filter(|&n| n > 1)
+        .collect();
+    if ranks.is_empty() {
+        return Ok(Vec::new());
+    }
+    let parallel = super::lesson_program(bin_dir, "denoise-parallel")
+        .ok_or_else(|| not_built(bin_dir, "denoise-parallel"))?;
+    println!();
+    super::warn_if_busy(cores);
+    println!(
+        "The real denoise-parallel on this machine ({cores} cores, 1 run each) against the model:\n"
+    );
+    let output = tempfile::tempdir().map_err(|e| format!("cannot make a temporary folder: {e}"))?;
+    let (input, out) = (path_arg(photos)?, path_arg(output.path())?);
+    let (mut cells, mut real) = (Vec::new(), Vec::new());
+    for n in ranks {
+        let mut pair = [0.0; 2];
+        for (i, schedule) in SCHEDULES.into_iter().enumerate() {
+            let args = [
+                "--quiet",
+                "--schedule",
+                schedule,
+                "--input",
+                input,
+                "--output",
+                out,
+            ];
+            let secs = super::best_time(&parallel, super::Launch::Mpi, n, &args, DENOISE_TIME, 1)?;
+            let model = match simulated.iter().find(|(m, _)| *m == n) {
+                Some((_, pair)) => pair[i].secs,
+                None => {
+                    simulated_denoise(platform, n, schedule, photos, times, output.path())?.secs
+                }
+            };
+            cells.push(vec![
+                n.to_string(),
+                schedule.to_owned(),
+                format!("{secs:.3}"),
+                format!("{model:.3}"),
+                format!("{:+.1}%", 100.0 * super::model_error(model, secs)),
+            ]);
+            pair[i] = secs;
+        }
+        real.push((n, pair));
+    }
+    let header = [
+        "ranks",
+        "schedule",
+        "real (s)",
+        "simulated (s)",
+        "model's error (simulated - real) / real",
+    ];
+    println!("{}", markdown_table(&header, &cells));
+    Ok(real)
 }
 
 /// The least time `ranks` ranks can take: the work shared evenly, but no less
