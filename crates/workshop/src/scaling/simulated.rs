@@ -118,6 +118,8 @@ pub fn run(args: &ScalingArgs, bin_dir: &Path) -> Result<(), String> {
         }
     }
     let photos = denoise.then(|| denoise::check(sim)).transpose()?;
+    // A plot is saved (--save-png) only when one study runs (--only).
+    let saved = sim.only.and(sim.save_png.as_deref());
     // Calibrating and comparing run the real pi and pi-mpi.
     let measure = pi && sim.rate.is_none();
     if measure {
@@ -148,19 +150,16 @@ pub fn run(args: &ScalingArgs, bin_dir: &Path) -> Result<(), String> {
         };
         let calibrated = platform.calibrated(rate, &args.out_dir)?;
         println!("Calibrated platform: {}", shown_path(&calibrated.xml));
-        let saved = sim.only.and(sim.save_png.as_deref());
         pi_study(args, bin_dir, &calibrated, &sim_ranks, rate, measure, saved)?;
     }
     if sum {
         // The sums charge no computation: their times are the network's alone, the
         // same at any core speed, so the platform is used as it is.
-        let saved = sim.only.and(sim.save_png.as_deref());
         sum_study(args, &platform, &sum_ranks, saved)?;
     }
     if let Some(photos) = photos {
         // Each photo is charged its measured seconds at the host's speed, whatever
         // that speed: the platform is used as it is.
-        let saved = sim.only.and(sim.save_png.as_deref());
         denoise::study(args, bin_dir, &platform, &denoise_ranks, photos, saved)?;
     }
     Ok(())
